@@ -1,0 +1,1 @@
+"""Serverless webhook receiver: verify, acknowledge, never lose, process once."""

@@ -1,0 +1,139 @@
+"""What every signature scheme receives and returns.
+
+A scheme is a pure function of the request as the sender sent it, the configured secrets and the
+clock: no I/O, no framework types, so each one is table-tested against the sender's own SDK.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """A delivery exactly as it reached us, before anything re-serialises it."""
+
+    method: str
+    url: str  # the public URL the sender addressed (scheme://host/path?query); Twilio signs it
+    headers: Mapping[str, str]  # keys lower-cased
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handshake answered at once (Slack url_verification, Discord PING): never enqueued."""
+
+    status: int
+    body: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Verified:
+    event_type: str
+    sender_id: str | None = None  # the sender's own delivery id; None means "hash the body"
+    reply: Reply | None = None
+
+
+class VerificationError(Exception):
+    """Base of what a scheme raises; `reason` is a stable machine-readable code."""
+
+    status = 401
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class SignatureError(VerificationError):
+    """Missing, malformed or wrong signature, or a timestamp outside the tolerance: 401."""
+
+
+class PayloadError(VerificationError):
+    """Correctly signed, but the body cannot be read the way the scheme requires: 422."""
+
+    status = 422
+
+
+class MediaTypeError(VerificationError):
+    """A content type the scheme cannot verify (Twilio: neither form nor JSON): 415."""
+
+    status = 415
+
+
+class SchemeOptions(BaseModel):
+    """Options every source accepts; schemes subclass this to add their own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tolerance_seconds: int = Field(default=300, ge=1, le=86_400)
+
+
+OptionsT = TypeVar("OptionsT", bound=SchemeOptions)
+
+
+@dataclass(frozen=True)
+class SigningInput:
+    """What a signer needs to produce the headers the real sender would send."""
+
+    body: bytes
+    secret: str
+    url: str
+    now: float
+    event_type: str
+    delivery_id: str
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Scheme(Generic[OptionsT]):
+    name: str
+    options: type[OptionsT]
+    verify: Callable[[SignedRequest, Sequence[str], OptionsT, float], Verified]
+    # Signs like the sender does (demo deliveries, `make events`, the CLI); None where we cannot
+    # hold the sender's key (Discord signs with a private key we never see).
+    sign: Callable[[SigningInput, OptionsT], dict[str, str]] | None = None
+
+
+def constant_time_equal(expected: str | bytes, received: str | bytes) -> bool:
+    a = expected.encode() if isinstance(expected, str) else expected
+    b = received.encode() if isinstance(received, str) else received
+    return hmac.compare_digest(a, b)
+
+
+def check_timestamp(timestamp: str | None, now: float, tolerance_seconds: int) -> int:
+    """Parse a unix-seconds timestamp and refuse it when stale or in the future."""
+    if not timestamp:
+        raise SignatureError("missing_timestamp", "the signature timestamp is missing")
+    try:
+        value = int(timestamp)
+    except ValueError:
+        raise SignatureError(
+            "malformed_timestamp", "the signature timestamp is not an integer"
+        ) from None
+    if abs(now - value) > tolerance_seconds:
+        raise SignatureError(
+            "stale_timestamp",
+            f"the timestamp is outside the {tolerance_seconds} s tolerance",
+        )
+    return value
+
+
+def json_body(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, for schemes whose id or event type lives inside it."""
+    try:
+        value = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise PayloadError("invalid_json", "the body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise PayloadError("invalid_json", "the body is not a JSON object")
+    return value
