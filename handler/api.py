@@ -1,0 +1,134 @@
+"""The HTTP front door: POST /webhooks/{source} and GET /health, errors as JSON.
+
+The route reads the raw body (bounded), hands it to the Receiver, answers, and schedules the
+archive write as a FastAPI background task so it runs after the response.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import BackgroundTasks, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+
+from .errors import BodyTooLarge, ReceiverError
+from .ingest import Accepted, Handshake, Receiver
+from .logs import logger
+from .signatures import SignedRequest, VerificationError
+
+
+def error_response(
+    status: int, error: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused as soon as it is known to exceed `limit`, never buffered past it."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ReceiverError("Content-Length is not a number")
+        if int(declared) > limit:
+            raise BodyTooLarge(f"the body exceeds {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(f"the body exceeds {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ReceiverError("the client disconnected before sending the whole body") from None
+    return b"".join(chunks)
+
+
+def signed_request(request: Request, body: bytes) -> SignedRequest:
+    headers = {name: value for name, value in request.headers.items()}
+    return SignedRequest(method=request.method, url=str(request.url), headers=headers, body=body)
+
+
+ArchiveLater = Callable[[Accepted], None]
+
+
+def create_app(receiver: Receiver, *, docs: bool = True) -> FastAPI:
+    app = FastAPI(
+        title="Webhook receiver",
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+    )
+
+    def archive_later(background_tasks: BackgroundTasks) -> ArchiveLater:
+        """A dependency: whoever accepts a delivery schedules its archive after the response."""
+
+        def schedule(accepted: Accepted) -> None:
+            background_tasks.add_task(receiver.archive_delivery, accepted)
+
+        return schedule
+
+    @app.post("/webhooks/{source}", status_code=202)
+    async def receive_webhook(
+        source: str,
+        request: Request,
+        archive: Annotated[ArchiveLater, Depends(archive_later)],
+    ) -> Response:
+        receiver.source(source)  # 404 before reading a byte of the body
+        body = await read_body(request, receiver.settings.max_body_bytes)
+        # boto3 blocks: keep it off the event loop so one slow AWS call cannot stall the rest.
+        result = await run_in_threadpool(receiver.receive, source, signed_request(request, body))
+        if isinstance(result, Handshake):
+            if result.reply.body is None:
+                return Response(status_code=result.reply.status)
+            return JSONResponse(result.reply.body, status_code=result.reply.status)
+        delivery = {"id": result.envelope.id, "source": result.envelope.source}
+        if result.duplicate:
+            logger.info("duplicate delivery", extra={"delivery_id": result.envelope.id})
+            return JSONResponse({**delivery, "status": "duplicate"}, status_code=200)
+        archive(result)
+        logger.info(
+            "accepted",
+            extra={"delivery_id": result.envelope.id, "source": source, "bytes": len(body)},
+        )
+        return JSONResponse({**delivery, "status": "accepted"}, status_code=202)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "sources": len(receiver.sources)}
+
+    @app.exception_handler(ReceiverError)
+    async def receiver_error(request: Request, error: ReceiverError) -> JSONResponse:
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+        return error_response(error.status, error.error, error.detail, headers)
+
+    @app.exception_handler(VerificationError)
+    async def verification_error(request: Request, error: VerificationError) -> JSONResponse:
+        logger.info("rejected", extra={"reason": error.reason, "path": request.url.path})
+        return error_response(error.status, error.reason, error.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in error.errors())
+        return error_response(422, "invalid_request", f"invalid fields: {fields}")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        names = {404: "not_found", 405: "method_not_allowed"}
+        return error_response(
+            error.status_code,
+            names.get(error.status_code, "http_error"),
+            str(error.detail),
+            dict(error.headers) if error.headers else None,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        # A bug, not bad input; log it with its traceback, never send one.
+        logger.exception("unexpected error", extra={"path": request.url.path})
+        return error_response(500, "internal_error", "an unexpected error occurred")
+
+    return app

@@ -1,0 +1,194 @@
+"""Exactly-once bookkeeping in one DynamoDB item per delivery, changed only by conditional writes.
+
+    claimed ──(message sent)──▶ enqueued ──(worker)──▶ processing ──▶ processed
+       │ lease expired: a retry may claim again          │ lease expired: another worker may retry
+
+Check-then-write would let two concurrent copies both pass; every transition here is a single
+conditional write, and a claim or processing hold carries a lease so that an owner that died does
+not block the delivery for the whole TTL.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+CLAIMED, ENQUEUED, PROCESSING, PROCESSED = "claimed", "enqueued", "processing", "processed"
+
+
+class Claim(Enum):
+    CLAIMED = "claimed"  # ours: hand it off, then ack
+    DUPLICATE = "duplicate"  # already durable or done: ack as a duplicate
+    IN_FLIGHT = "in_flight"  # another copy holds a live claim: ask the sender to retry
+
+
+class Hold(Enum):
+    STARTED = "started"  # ours: run the processor
+    DONE = "done"  # processed before: no second effect
+    BUSY = "busy"  # another worker holds a live lease: retry the message later
+
+
+def dedup_key(source: str, delivery_id: str) -> str:
+    return f"{source}#{delivery_id}"
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _old_status(error: ClientError) -> str | None:
+    item = error.response.get("Item") or {}
+    status = item.get("status", {}).get("S")
+    return str(status) if status is not None else None
+
+
+@dataclass(frozen=True)
+class DedupTable:
+    dynamodb: Any
+    table: str
+    ttl_seconds: int
+    claim_lease_seconds: int
+    processing_lease_seconds: int
+
+    def claim(self, key: str, now: float) -> tuple[Claim, str]:
+        """Claim a delivery for hand-off; returns the outcome and our owner token."""
+        token = uuid.uuid4().hex
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": key},
+                    "status": {"S": CLAIMED},
+                    "owner": {"S": token},
+                    "lease_until": {"N": str(int(now) + self.claim_lease_seconds)},
+                    "expires_at": {"N": str(int(now) + self.ttl_seconds)},
+                    "claimed_at": {"N": str(int(now))},
+                },
+                # Expired items linger until DynamoDB's TTL sweep deletes them: treat them as gone.
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR expires_at < :now"
+                    " OR (#status = :claimed AND lease_until < :now)"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":now": {"N": str(int(now))},
+                    ":claimed": {"S": CLAIMED},
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            return (Claim.IN_FLIGHT if _old_status(error) == CLAIMED else Claim.DUPLICATE), token
+        return Claim.CLAIMED, token
+
+    def mark_enqueued(self, key: str, token: str) -> None:
+        """Best effort: once the message is in SQS the delivery is durable whatever this says."""
+        self._update_if_owner(key, token, "SET #status = :status REMOVE lease_until", ENQUEUED)
+
+    def release(self, key: str, token: str) -> None:
+        """Give a claim back after a failed hand-off, so the sender's retry is not blocked."""
+        try:
+            self.dynamodb.delete_item(
+                TableName=self.table,
+                Key={"pk": {"S": key}},
+                ConditionExpression="#owner = :token AND #status = :claimed",
+                ExpressionAttributeNames={"#owner": "owner", "#status": "status"},
+                ExpressionAttributeValues={":token": {"S": token}, ":claimed": {"S": CLAIMED}},
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+
+    def hold_for_processing(self, key: str, now: float) -> tuple[Hold, str]:
+        token = uuid.uuid4().hex
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": key}},
+                UpdateExpression=(
+                    "SET #status = :processing, #owner = :token, lease_until = :lease,"
+                    " expires_at = :expires, attempts = if_not_exists(attempts, :zero) + :one"
+                ),
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR expires_at < :now OR (#status <> :processed"
+                    " AND (#status <> :processing OR lease_until < :now))"
+                ),
+                ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
+                ExpressionAttributeValues={
+                    ":processing": {"S": PROCESSING},
+                    ":processed": {"S": PROCESSED},
+                    ":token": {"S": token},
+                    ":now": {"N": str(int(now))},
+                    ":lease": {"N": str(int(now) + self.processing_lease_seconds)},
+                    ":expires": {"N": str(int(now) + self.ttl_seconds)},
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            return (Hold.DONE if _old_status(error) == PROCESSED else Hold.BUSY), token
+        return Hold.STARTED, token
+
+    def mark_processed(self, key: str, token: str, outcome: dict[str, Any], now: float) -> bool:
+        """Record the outcome; False if our lease was lost to another worker meanwhile."""
+        return self._update_if_owner(
+            key,
+            token,
+            "SET #status = :status, outcome = :outcome, processed_at = :now REMOVE lease_until",
+            PROCESSED,
+            {":outcome": {"S": json.dumps(outcome, default=str)}, ":now": {"N": str(int(now))}},
+        )
+
+    def release_processing(self, key: str, token: str, error: str) -> None:
+        self._update_if_owner(
+            key,
+            token,
+            "SET #status = :status, last_error = :error REMOVE lease_until",
+            ENQUEUED,
+            {":error": {"S": error[:1000]}},
+        )
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        response = self.dynamodb.get_item(
+            TableName=self.table, Key={"pk": {"S": key}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        if item is None:
+            return None
+        return {name: next(iter(value.values())) for name, value in item.items()}
+
+    def _update_if_owner(
+        self,
+        key: str,
+        token: str,
+        expression: str,
+        status: str,
+        values: dict[str, Any] | None = None,
+    ) -> bool:
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": key}},
+                UpdateExpression=expression,
+                ConditionExpression="#owner = :token",
+                ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
+                ExpressionAttributeValues={
+                    ":token": {"S": token},
+                    ":status": {"S": status},
+                    **(values or {}),
+                },
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            return False
+        return True

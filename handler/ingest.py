@@ -1,0 +1,165 @@
+"""verify → delivery id → durable hand-off → ack. No HTTP framework types in here.
+
+The ack promises durability: a 2xx goes out only once the delivery's SQS message exists (or a
+previous copy's does). Anything that fails before that raises HandoffFailed, which the app turns
+into 503 + Retry-After so the sender tries again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .aws import AWS_ERRORS, error_code
+from .dedup import Claim, DedupTable, dedup_key
+from .errors import DeliveryInFlight, HandoffFailed, UnknownSource
+from .logs import logger
+from .queue import Envelope, WorkQueue
+from .settings import Settings
+from .signatures import Reply, SignedRequest
+from .sources import Source
+from .storage import Archive, body_key
+
+# Sender ids become S3 keys and DynamoDB keys: anything else is replaced by a hash of the body.
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:=+-]{0,127}$")
+
+# Never archived or forwarded: they authenticate someone to us, they are not part of the event.
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-amz-security-token"}
+)
+
+
+def delivery_id(sender_id: str | None, body: bytes) -> str:
+    """The sender's own id where it has one, so its retries dedup; else a hash of the raw body."""
+    if sender_id and SAFE_ID.match(sender_id):
+        return sender_id
+    return "sha256-" + hashlib.sha256(body).hexdigest()
+
+
+def archived_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name not in CREDENTIAL_HEADERS}
+
+
+@dataclass(frozen=True)
+class Accepted:
+    envelope: Envelope
+    body: bytes
+    duplicate: bool = False
+    body_archived: bool = False  # the claim-check already wrote the body before the ack
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """A verified handshake (Slack challenge, Discord PING) answered directly, never enqueued."""
+
+    reply: Reply
+
+
+@dataclass
+class Receiver:
+    settings: Settings
+    sources: Mapping[str, Source]
+    dedup: DedupTable
+    queue: WorkQueue
+    archive: Archive
+    clock: Callable[[], float] = time.time
+
+    def source(self, name: str) -> Source:
+        source = self.sources.get(name)
+        if source is None:
+            raise UnknownSource(f"no webhook source named {name!r} is configured")
+        return source
+
+    def receive(self, source_name: str, request: SignedRequest) -> Accepted | Handshake:
+        source = self.source(source_name)
+        now = self.clock()
+        verified = source.scheme.verify(request, source.secrets, source.options, now)
+        if verified.reply is not None:
+            return Handshake(verified.reply)
+        envelope = self.envelope(source, request, verified.event_type, verified.sender_id, now)
+        return self.hand_off(envelope, request.body, now)
+
+    def envelope(
+        self,
+        source: Source,
+        request: SignedRequest,
+        event_type: str,
+        sender_id: str | None,
+        now: float,
+    ) -> Envelope:
+        identifier = delivery_id(sender_id, request.body)
+        received_at = datetime.fromtimestamp(now, UTC)
+        large = len(request.body) > self.settings.claim_check_bytes
+        return Envelope(
+            id=identifier,
+            source=source.name,
+            event_type=event_type,
+            received_at=received_at,
+            url=request.url,
+            headers=archived_headers(request.headers),
+            body_sha256=hashlib.sha256(request.body).hexdigest(),
+            body_size=len(request.body),
+            body_b64=None if large else base64.b64encode(request.body).decode(),
+            body_key=body_key(source.name, identifier, received_at) if large else None,
+        )
+
+    def hand_off(self, envelope: Envelope, body: bytes, now: float) -> Accepted:
+        """One conditional claim, then one SQS message; only then is the delivery acknowledged."""
+        key = dedup_key(envelope.source, envelope.id)
+        log = {"delivery_id": envelope.id, "source": envelope.source}
+        try:
+            claim, token = self.dedup.claim(key, now)
+        except AWS_ERRORS as error:
+            logger.error("claim failed", extra={**log, "aws_error": error_code(error)})
+            raise self._unavailable() from None
+        if claim is Claim.DUPLICATE:
+            return Accepted(envelope, body, duplicate=True)
+        if claim is Claim.IN_FLIGHT:
+            raise DeliveryInFlight(
+                "another copy of this delivery is being accepted; retry shortly",
+                retry_after=self.settings.retry_after_seconds,
+            )
+        try:
+            if envelope.body_key is not None:
+                self.archive.put_body(envelope.body_key, body, envelope.headers.get("content-type"))
+            self.queue.send(envelope)
+        except AWS_ERRORS as error:
+            logger.error("hand-off failed", extra={**log, "aws_error": error_code(error)})
+            self._release(key, token, log)
+            raise self._unavailable() from None
+        try:
+            self.dedup.mark_enqueued(key, token)
+        except AWS_ERRORS as error:
+            # Durable already: a later copy may re-enqueue once the lease ends; the worker dedups.
+            logger.warning("mark enqueued failed", extra={**log, "aws_error": error_code(error)})
+        return Accepted(envelope, body, body_archived=envelope.body_key is not None)
+
+    def archive_delivery(self, accepted: Accepted) -> None:
+        """Runs after the response. A failure loses nothing: the worker re-creates the archive."""
+        try:
+            self.archive.record(
+                accepted.envelope, accepted.body, body_written=accepted.body_archived
+            )
+        except AWS_ERRORS as error:
+            logger.warning(
+                "archive failed; the worker will re-create it",
+                extra={"delivery_id": accepted.envelope.id, "aws_error": error_code(error)},
+            )
+
+    def _release(self, key: str, token: str, log: dict[str, str]) -> None:
+        try:
+            self.dedup.release(key, token)
+        except AWS_ERRORS as error:
+            # The lease runs out on its own; until then a retry gets 409 and tries again.
+            logger.warning("claim release failed", extra={**log, "aws_error": error_code(error)})
+
+    def _unavailable(self) -> HandoffFailed:
+        return HandoffFailed(
+            "the delivery could not be stored durably; retry later",
+            retry_after=self.settings.retry_after_seconds,
+        )

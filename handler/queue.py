@@ -1,0 +1,47 @@
+"""The SQS message that makes a delivery durable: everything the worker needs to process it."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: Literal[1] = 1
+    id: str
+    source: str
+    event_type: str
+    received_at: datetime
+    url: str  # the URL as signed (Twilio re-verification needs it)
+    headers: dict[str, str]  # as received, minus credentials: enough to re-verify the signature
+    body_sha256: str
+    body_size: int
+    # Exactly one of the two: the body inline, or the S3 key it was written to before the ack.
+    body_b64: str | None = None
+    body_key: str | None = None
+
+    def inline_body(self) -> bytes | None:
+        return None if self.body_b64 is None else base64.b64decode(self.body_b64)
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    sqs: Any
+    url: str
+
+    def send(self, envelope: Envelope) -> str:
+        response = self.sqs.send_message(
+            QueueUrl=self.url,
+            MessageBody=envelope.model_dump_json(exclude_none=True),
+            MessageAttributes={
+                "source": {"DataType": "String", "StringValue": envelope.source},
+                "event_type": {"DataType": "String", "StringValue": envelope.event_type[:256]},
+            },
+        )
+        return str(response["MessageId"])

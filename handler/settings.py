@@ -1,0 +1,49 @@
+"""Every knob of the receiver and worker, read from the environment once."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    # Sources: a TOML file locally, or JSON (or an ssm:/secretsmanager: reference) on Lambda.
+    webhook_sources_file: str | None = None
+    webhook_sources: str | None = None
+
+    archive_bucket: str = "webhook-archive"
+    work_queue_url: str = ""
+    work_queue_name: str = "webhook-work"  # used only when WORK_QUEUE_URL is empty
+    idempotency_table: str = "webhook-idempotency"
+
+    # 4 MiB keeps a base64-encoded body under Lambda's 6 MB synchronous payload limit.
+    max_body_bytes: int = Field(default=4 * MiB, ge=1)
+    # Larger bodies go to S3 before the ack and the message carries the key. Base64 grows a body
+    # by 4/3: 160 kB stays under SQS's classic 256 KiB message limit with the envelope around it.
+    claim_check_bytes: int = Field(default=160_000, ge=0)
+    # Stripe and Paddle retry for 3 days: the dedup record must outlive the longest retry horizon.
+    dedup_ttl_seconds: int = Field(default=3 * 24 * 3600, ge=60)
+    # A claim whose owner died before enqueueing stops blocking the sender's retry after this long.
+    claim_lease_seconds: int = Field(default=30, ge=1)
+    # The worker's hold on a delivery while a processor runs: at least the worker's timeout.
+    processing_lease_seconds: int = Field(default=300, ge=1)
+    retry_after_seconds: int = Field(default=5, ge=1)
+
+    ack_policy: Literal["durable", "instant"] = "durable"
+
+    # Short timeouts: senders give up after 3-15 s, so a slow AWS call must become a 503 in time.
+    aws_connect_timeout: float = 2.0
+    aws_read_timeout: float = 3.0
+    aws_max_attempts: int = 2
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,111 @@
+"""The SQS worker: load the body, make sure it is archived, process it once, report failures.
+
+Lambda calls `lambda_handler` with a batch; records that fail are returned in
+`batchItemFailures` so only they are retried (and, after the queue's maxReceiveCount, moved to
+the DLQ). The local worker loop (infra/local_worker.py) calls this same function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from . import wiring
+from .aws import AwsClients
+from .dedup import DedupTable, Hold, dedup_key
+from .logs import logger
+from .processors import Event, Outcome, find_processor
+from .queue import Envelope
+from .settings import get_settings
+from .storage import Archive, meta_key
+
+
+class DeliveryBusy(Exception):
+    """Another worker holds a live lease on this delivery: retry the message later."""
+
+
+class BodyMismatch(Exception):
+    """The body read back is not the body that was acknowledged."""
+
+
+@dataclass(frozen=True)
+class Worker:
+    dedup: DedupTable
+    archive: Archive
+    clock: Callable[[], float] = time.time
+
+    def handle(self, envelope: Envelope) -> Outcome | None:
+        log = {"delivery_id": envelope.id, "source": envelope.source}
+        body = self.load_body(envelope)
+        self.ensure_archived(envelope, body)
+        key = dedup_key(envelope.source, envelope.id)
+        hold, token = self.dedup.hold_for_processing(key, self.clock())
+        if hold is Hold.DONE:
+            logger.info("already processed; no second effect", extra=log)
+            return None
+        if hold is Hold.BUSY:
+            raise DeliveryBusy(f"delivery {envelope.id} is being processed by another worker")
+        event = Event(
+            id=envelope.id,
+            source=envelope.source,
+            event_type=envelope.event_type,
+            received_at=envelope.received_at,
+            headers=envelope.headers,
+            body=body,
+        )
+        try:
+            outcome = find_processor(envelope.source, envelope.event_type)(event) or {}
+        except Exception as error:
+            self.dedup.release_processing(key, token, f"{type(error).__name__}: {error}")
+            raise
+        if not self.dedup.mark_processed(key, token, outcome, self.clock()):
+            logger.warning("processing lease was lost before the outcome was recorded", extra=log)
+        return outcome
+
+    def load_body(self, envelope: Envelope) -> bytes:
+        inline = envelope.inline_body()
+        body = inline if inline is not None else self.archive.get(str(envelope.body_key))
+        if hashlib.sha256(body).hexdigest() != envelope.body_sha256:
+            raise BodyMismatch(f"delivery {envelope.id}: the body does not match its sha256")
+        return body
+
+    def ensure_archived(self, envelope: Envelope, body: bytes) -> None:
+        """The receiver archives after its response; if that was lost, archive it here."""
+        if self.archive.exists(meta_key(envelope.source, envelope.id, envelope.received_at)):
+            return
+        logger.info("re-creating the archive", extra={"delivery_id": envelope.id})
+        # A claim-check body was just read from its archive key: only the meta is missing.
+        self.archive.record(envelope, body, body_written=envelope.body_key is not None)
+
+    def handle_record(self, record: SQSRecord) -> Outcome | None:
+        return self.handle(Envelope.model_validate_json(record.body))
+
+
+# Every record is reported on its own, so a batch where all fail is still a partial response.
+_batch = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@cache
+def default_worker() -> Worker:
+    settings = get_settings()
+    clients = AwsClients.create(settings)
+    return Worker(wiring.dedup_table(settings, clients), wiring.archive(settings, clients))
+
+
+def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    return dict(process_partial_response(event, worker.handle_record, _batch, context))
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle_batch(default_worker(), event, context)

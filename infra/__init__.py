@@ -1,0 +1,1 @@
+"""Local stand-ins for AWS and the scripts that start them."""
