@@ -1,0 +1,265 @@
+"""The app over in-process AWS (mock_aws): the HTTP contract and what each answer promises."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from botocore.exceptions import EndpointConnectionError
+from fastapi.testclient import TestClient
+
+from handler.aws import AwsClients
+from handler.dedup import dedup_key
+from handler.ingest import Receiver
+from handler.queue import Envelope
+from handler.settings import Settings
+from handler.storage import Archive, body_key, meta_key
+from handler.worker import Worker
+from infra.resources import Resources
+from support import SOURCES, body_for, object_body, sign
+
+
+def post(client: TestClient, source: str, body: bytes, **kwargs: Any) -> Any:
+    url, headers = sign(source, body, **kwargs)
+    return client.post(url, content=body, headers=headers)
+
+
+def queued(clients: AwsClients, resources: Resources) -> list[Envelope]:
+    messages = clients.sqs.receive_message(
+        QueueUrl=resources.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+    ).get("Messages", [])
+    return [Envelope.model_validate_json(m["Body"]) for m in messages]
+
+
+@pytest.mark.parametrize("source", [name for name in SOURCES])
+def test_every_scheme_is_accepted_queued_and_archived(
+    source: str, client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    body = body_for(SOURCES[source].scheme.name, "push")
+    response = post(client, source, body)
+    assert response.status_code == 202, response.text
+    answer = response.json()
+    assert answer["status"] == "accepted" and answer["source"] == source
+    [envelope] = queued(clients, resources)
+    assert envelope.id == answer["id"] and envelope.source == source
+    assert envelope.inline_body() == body
+    archived = object_body(
+        clients.s3, resources.bucket, body_key(source, envelope.id, envelope.received_at)
+    )
+    assert archived == body
+
+
+def test_archive_is_byte_exact_with_headers_but_no_credentials(
+    client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    body = b'{"a": "\xff\xfe not utf-8"}\r\n\r\nline two\r\n\x00'
+    url, headers = sign("github", body, delivery_id="byte-exact-1")
+    headers |= {"Authorization": "Bearer sekrit", "Cookie": "session=abc"}
+    response = client.post(url, content=body, headers=headers)
+    assert response.status_code == 202
+    [envelope] = queued(clients, resources)
+    prefix = ("github", "byte-exact-1", envelope.received_at)
+    assert object_body(clients.s3, resources.bucket, body_key(*prefix)) == body
+    meta = json.loads(object_body(clients.s3, resources.bucket, meta_key(*prefix)))
+    assert meta["headers"]["x-github-delivery"] == "byte-exact-1"
+    assert "authorization" not in meta["headers"] and "cookie" not in meta["headers"]
+    assert "authorization" not in envelope.headers
+    assert meta["body_size"] == len(body) and meta["event_type"] == "push"
+
+
+def test_retry_of_an_accepted_delivery_is_a_duplicate_and_not_queued_twice(
+    client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    body = body_for("stripe", "invoice.paid", "evt_dup_1")
+    first = post(client, "stripe", body)
+    second = post(client, "stripe", body)  # signed again, as Stripe's retry is
+    assert first.status_code == 202
+    assert second.status_code == 200
+    assert second.json() == {"id": "evt_dup_1", "source": "stripe", "status": "duplicate"}
+    assert [e.id for e in queued(clients, resources)] == ["evt_dup_1"]
+
+
+def test_body_hash_is_the_id_when_the_sender_has_none(client: TestClient) -> None:
+    body = b'{"event": "no id here"}'
+    url, headers = sign("internal", body)
+    del headers["x-delivery-id"]
+    first = client.post(url, content=body, headers=headers)
+    second = client.post(url, content=body, headers=headers)
+    assert first.status_code == 202 and first.json()["id"].startswith("sha256-")
+    assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
+
+
+def test_large_body_goes_to_s3_before_the_ack(
+    client: TestClient, clients: AwsClients, resources: Resources, settings: Settings
+) -> None:
+    body = b'{"blob": "' + b"x" * (settings.claim_check_bytes + 10) + b'"}'
+    response = post(client, "github", body)
+    assert response.status_code == 202
+    [envelope] = queued(clients, resources)
+    assert envelope.body_b64 is None
+    assert envelope.body_key == body_key("github", envelope.id, envelope.received_at)
+    assert object_body(clients.s3, resources.bucket, envelope.body_key) == body
+
+
+def test_unknown_source_is_404_json(client: TestClient) -> None:
+    response = client.post("/webhooks/nobody", content=b"{}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "unknown_source"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda h: h.pop("x-hub-signature-256"), "missing_signature"),
+        (lambda h: h.update({"x-hub-signature-256": "sha256=" + "0" * 64}), "bad_signature"),
+        (lambda h: h.update({"x-hub-signature-256": "md5=abc"}), "malformed_signature"),
+    ],
+)
+def test_bad_signatures_are_401_and_not_queued(
+    mutate: Any, reason: str, client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    body = b'{"a": 1}'
+    url, headers = sign("github", body)
+    mutate(headers)
+    response = client.post(url, content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"] == reason
+    assert "demo-github-secret" not in response.text
+    assert queued(clients, resources) == []
+
+
+def test_stale_and_future_timestamps_are_401(client: TestClient) -> None:
+    body = body_for("stripe", "x")
+    for skew in (-3600, 3600):
+        response = post(client, "stripe", body, now=time.time() + skew)
+        assert response.status_code == 401
+        assert response.json()["error"] == "stale_timestamp"
+
+
+def test_oversized_body_is_413_before_reading_it(client: TestClient, settings: Settings) -> None:
+    body = b"x" * (settings.max_body_bytes + 1)
+    url, headers = sign("github", body)
+    response = client.post(url, content=body, headers=headers)
+    assert response.status_code == 413
+    assert response.json()["error"] == "body_too_large"
+
+
+def test_oversized_chunked_body_is_413(client: TestClient, settings: Settings) -> None:
+    def chunks() -> Any:
+        for _ in range(settings.max_body_bytes // 65536 + 2):
+            yield b"x" * 65536
+
+    response = client.post("/webhooks/github", content=chunks())
+    assert response.status_code == 413
+
+
+def test_bad_content_length_wrong_method_and_path_are_json_4xx(client: TestClient) -> None:
+    bad_length = client.post("/webhooks/github", content=b"{}", headers={"content-length": "abc"})
+    assert bad_length.status_code == 400 and bad_length.json()["error"] == "bad_request"
+    wrong_method = client.get("/webhooks/github")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"] == "method_not_allowed"
+    no_route = client.post("/nowhere")
+    assert no_route.status_code == 404 and no_route.json()["error"] == "not_found"
+
+
+def test_signed_but_malformed_payload_is_422(client: TestClient) -> None:
+    response = post(client, "stripe", b"not json at all")
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_json"
+
+
+def test_slack_url_verification_answers_the_challenge_without_queueing(
+    client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"}).encode()
+    response = post(client, "slack", body)
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "c-123"}
+    assert queued(clients, resources) == []
+
+
+def test_discord_ping_gets_pong(client: TestClient) -> None:
+    body = json.dumps({"id": "1", "type": 1, "application_id": "2"}).encode()
+    response = post(client, "discord", body)
+    assert response.status_code == 200
+    assert response.json() == {"type": 1}
+
+
+def test_health(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "sources": len(SOURCES)}
+
+
+def test_sqs_failure_is_503_with_retry_after_and_releases_the_claim(
+    client: TestClient, clients: AwsClients, resources: Resources, receiver: Receiver
+) -> None:
+    body = body_for("stripe", "x", "evt_503")
+    clients.sqs.delete_queue(QueueUrl=resources.queue_url)
+    response = post(client, "stripe", body)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == str(receiver.settings.retry_after_seconds)
+    assert response.json()["error"] == "handoff_failed"
+    assert receiver.dedup.get(dedup_key("stripe", "evt_503")) is None
+    clients.sqs.create_queue(QueueName=resources.queue_url.rsplit("/", 1)[1])
+    retry = post(client, "stripe", body)
+    assert retry.status_code == 202
+
+
+def test_dynamodb_failure_is_503(
+    client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    clients.dynamodb.delete_table(TableName=resources.table)
+    response = post(client, "github", b"{}")
+    assert response.status_code == 503
+    assert queued(clients, resources) == []
+
+
+def test_copy_arriving_during_a_live_claim_is_409_and_after_the_lease_is_accepted(
+    client: TestClient, receiver: Receiver
+) -> None:
+    key = dedup_key("stripe", "evt_inflight")
+    outcome, _ = receiver.dedup.claim(key, time.time())  # another copy is mid hand-off
+    assert outcome.value == "claimed"
+    body = body_for("stripe", "x", "evt_inflight")
+    response = post(client, "stripe", body)
+    assert response.status_code == 409
+    assert response.headers["retry-after"] == str(receiver.settings.retry_after_seconds)
+    # The owner died: once its lease has run out, the sender's retry gets through.
+    receiver.clock = lambda: time.time() + receiver.settings.claim_lease_seconds + 1
+    assert post(client, "stripe", body).status_code == 202
+
+
+def test_failed_archive_after_the_ack_loses_nothing(
+    client: TestClient,
+    clients: AwsClients,
+    resources: Resources,
+    worker: Worker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unreachable(*args: Any, **kwargs: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="http://s3")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Archive, "put_meta", unreachable)
+        response = post(client, "github", b'{"x": 1}', delivery_id="archive-fails")
+    assert response.status_code == 202
+    [envelope] = queued(clients, resources)
+    key = meta_key("github", "archive-fails", envelope.received_at)
+    assert not worker.archive.exists(key)
+    worker.handle(envelope)  # the worker re-creates what the background task could not write
+    assert json.loads(object_body(clients.s3, resources.bucket, key))["id"] == "archive-fails"
+
+
+def test_received_at_is_utc_and_recent(
+    client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    post(client, "github", b"{}")
+    [envelope] = queued(clients, resources)
+    assert abs((datetime.now(UTC) - envelope.received_at).total_seconds()) < 60
+    assert base64.b64decode(envelope.body_b64 or "") == b"{}"

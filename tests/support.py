@@ -1,0 +1,91 @@
+"""Helpers for tests: sign deliveries for the demo sources the way each sender does."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from nacl.signing import SigningKey
+
+from handler.settings import Settings
+from handler.signatures import SigningInput
+from handler.signatures.twilio import signed_url
+from handler.sources import Source, load_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_SOURCES = ROOT / "infra" / "demo-sources.toml"
+# The private half of the demo Discord source's public key (infra/demo-sources.toml).
+DISCORD_KEY = SigningKey(b"demo-discord-signing-key-seed-32")
+
+
+def demo_sources() -> dict[str, Source]:
+    return load_sources(Settings(webhook_sources_file=str(DEMO_SOURCES)), lambda kind, name: "")
+
+
+SOURCES = demo_sources()
+
+
+def body_for(scheme: str, event_type: str = "push", delivery_id: str | None = None) -> bytes:
+    """A plausible body for the scheme, carrying the id and type where the sender puts them."""
+    delivery_id = delivery_id or f"evt_{uuid.uuid4().hex}"
+    if scheme == "stripe":
+        return json.dumps({"id": delivery_id, "object": "event", "type": event_type}).encode()
+    if scheme == "slack":
+        return json.dumps(
+            {"type": "event_callback", "event_id": delivery_id, "event": {"type": event_type}}
+        ).encode()
+    if scheme == "discord":
+        return json.dumps({"version": 1, "type": 1, "event": {"type": event_type}}).encode()
+    if scheme == "standard":
+        return json.dumps({"type": event_type, "data": {"n": 1}}).encode()
+    return json.dumps({"event": event_type, "n": 1}).encode()
+
+
+def sign(
+    source_name: str,
+    body: bytes,
+    *,
+    base_url: str = "http://testserver",
+    event_type: str = "push",
+    delivery_id: str | None = None,
+    now: float | None = None,
+    content_type: str = "application/json",
+) -> tuple[str, dict[str, str]]:
+    """The URL to post to and the headers the real sender would send for this body."""
+    source = SOURCES[source_name]
+    now = time.time() if now is None else now
+    url = f"{base_url}/webhooks/{source_name}"
+    if source.scheme.name == "twilio" and content_type == "application/json":
+        url = signed_url(url, body)
+    if source.scheme.name == "discord":
+        timestamp = str(int(now))
+        signature = DISCORD_KEY.sign(timestamp.encode() + body).signature.hex()
+        headers = {
+            "content-type": content_type,
+            "x-signature-ed25519": signature,
+            "x-signature-timestamp": timestamp,
+        }
+        return url, headers
+    assert source.scheme.sign is not None
+    message = SigningInput(
+        body=body,
+        secret=source.secrets[0],
+        url=url,
+        now=now,
+        event_type=event_type,
+        delivery_id=delivery_id or str(uuid.uuid4()),
+        content_type=content_type,
+    )
+    return url, source.scheme.sign(message, source.options)
+
+
+def scheme_sources() -> list[str]:
+    """One demo source per scheme."""
+    return list(SOURCES)
+
+
+def object_body(s3: Any, bucket: str, key: str) -> bytes:
+    return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
