@@ -42,7 +42,7 @@ def _is_condition_failure(error: ClientError) -> bool:
 
 
 def _old_status(error: ClientError) -> str | None:
-    item = error.response.get("Item") or {}
+    item: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
     status = item.get("status", {}).get("S")
     return str(status) if status is not None else None
 

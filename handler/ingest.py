@@ -126,7 +126,7 @@ class Receiver:
             )
         try:
             if envelope.body_key is not None:
-                self.archive.put_body(envelope.body_key, body, envelope.headers.get("content-type"))
+                self.archive.put_body(envelope.body_key, body)
             self.queue.send(envelope)
         except AWS_ERRORS as error:
             logger.error("hand-off failed", extra={**log, "aws_error": error_code(error)})

@@ -95,7 +95,7 @@ def read_sources_document(
             raise ConfigError(f"WEBHOOK_SOURCES: {error}") from None
         try:
             document = json.loads(text)
-        except ValueError as error:
+        except json.JSONDecodeError as error:
             raise ConfigError(f"WEBHOOK_SOURCES: invalid JSON ({error.msg})") from None
         if not isinstance(document, dict):
             raise ConfigError('WEBHOOK_SOURCES: expected an object {"sources": {...}}')
@@ -134,6 +134,11 @@ def parse_source(
             resolved.append(resolve_reference(secret, resolve_aws, env))
         except ConfigError as error:
             raise ConfigError(f"{where}: field 'secrets[{index}]': {error}") from None
+        if scheme.check_secret is not None:
+            try:
+                scheme.check_secret(resolved[-1])
+            except ValueError as error:
+                raise ConfigError(f"{where}: field 'secrets[{index}]': {error}") from None
     return Source(name, scheme, tuple(resolved), options)
 
 

@@ -38,12 +38,11 @@ class Archive:
     s3: Any
     bucket: str
 
-    def put_body(self, key: str, body: bytes, content_type: str | None) -> None:
+    def put_body(self, key: str, body: bytes) -> None:
+        # Opaque bytes: the sender's Content-Type is in the meta. (Stored as the sender's form
+        # type, moto's server parses the upload as a form and keeps nothing.)
         self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=body,
-            ContentType=content_type or "application/octet-stream",
+            Bucket=self.bucket, Key=key, Body=body, ContentType="application/octet-stream"
         )
 
     def put_meta(self, key: str, meta: dict[str, Any]) -> None:
@@ -58,11 +57,7 @@ class Archive:
         """Archive a delivery: the body (unless the claim-check wrote it already), then its meta."""
         received_at = envelope.received_at
         if not body_written:
-            self.put_body(
-                body_key(envelope.source, envelope.id, received_at),
-                body,
-                envelope.headers.get("content-type"),
-            )
+            self.put_body(body_key(envelope.source, envelope.id, received_at), body)
         self.put_meta(meta_key(envelope.source, envelope.id, received_at), archive_meta(envelope))
 
     def get(self, key: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .aws import AwsClients, client_config, session
 from .dedup import DedupTable
@@ -36,9 +37,8 @@ def archive(settings: Settings, clients: AwsClients) -> Archive:
 
 def sources(settings: Settings) -> dict[str, Source]:
     config = client_config(settings)
-    return load_sources(
-        settings, aws_resolver(lambda service: session().client(service, config=config))
-    )
+    new_client: Any = session().client  # ssm or secretsmanager, made only if a reference needs it
+    return load_sources(settings, aws_resolver(lambda service: new_client(service, config=config)))
 
 
 def on_lambda() -> bool:

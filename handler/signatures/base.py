@@ -102,6 +102,9 @@ class Scheme(Generic[OptionsT]):
     # Signs like the sender does (demo deliveries, `make events`, the CLI); None where we cannot
     # hold the sender's key (Discord signs with a private key we never see).
     sign: Callable[[SigningInput, OptionsT], dict[str, str]] | None = None
+    # Checks a resolved secret at start-up (raises ValueError without echoing it), so a malformed
+    # key fails the cold start instead of every delivery.
+    check_secret: Callable[[str], object] | None = None
 
 
 def constant_time_equal(expected: str | bytes, received: str | bytes) -> bool:
@@ -120,7 +123,11 @@ def check_timestamp(timestamp: str | None, now: float, tolerance_seconds: int) -
         raise SignatureError(
             "malformed_timestamp", "the signature timestamp is not an integer"
         ) from None
-    if abs(now - value) > tolerance_seconds:
+    try:
+        skew = abs(now - value)
+    except OverflowError:  # an integer too large for a float is far outside any tolerance
+        skew = float("inf")
+    if skew > tolerance_seconds:
         raise SignatureError(
             "stale_timestamp",
             f"the timestamp is outside the {tolerance_seconds} s tolerance",
@@ -128,12 +135,34 @@ def check_timestamp(timestamp: str | None, now: float, tolerance_seconds: int) -
     return value
 
 
+def parse_json(data: str | bytes) -> Any:
+    """Any JSON value; PayloadError for what is not JSON, nesting too deep included."""
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):  # ValueError covers UnicodeDecodeError
+        raise PayloadError("invalid_json", "the body is not valid JSON") from None
+
+
 def json_body(body: bytes) -> dict[str, Any]:
     """The body as a JSON object, for schemes whose id or event type lives inside it."""
-    try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise PayloadError("invalid_json", "the body is not valid JSON") from None
+    value = parse_json(body)
     if not isinstance(value, dict):
         raise PayloadError("invalid_json", "the body is not a JSON object")
     return value
+
+
+def hmac_digest(secret: str | bytes, message: bytes, algorithm: str = "sha256") -> bytes:
+    """HMAC of `message`; a text secret is keyed by its UTF-8 bytes, as every sender does."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(key, message, algorithm).digest()
+
+
+def media_type(request: SignedRequest) -> str:
+    """The Content-Type without its parameters, lower-cased ("" when absent)."""
+    return (request.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+def string_field(document: Mapping[str, Any], key: str) -> str | None:
+    """`document[key]` when it is a non-empty string: ids and types read from untrusted JSON."""
+    value = document.get(key)
+    return value if isinstance(value, str) and value else None

@@ -38,7 +38,7 @@ def verify(
         if constant_time_equal(_digest(secret, request.body), received):
             return Verified(
                 event_type=request.header("x-github-event") or "unknown",
-                sender_id=request.header("x-github-delivery"),
+                sender_id=request.header("x-github-delivery") or None,
             )
     raise SignatureError(
         "bad_signature", "X-Hub-Signature-256 does not match any configured secret"
