@@ -2,6 +2,9 @@
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# aws-sam-cli pins its own boto3, older than the receiver's: it gets a venv of its own.
+SAM    := .venv-sam/bin/sam
+export SAM_CLI := $(abspath $(SAM))
 
 .PHONY: run test lint clean
 
@@ -18,12 +21,17 @@ $(VENV)/.dev: $(VENV)/.local requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+$(SAM): requirements-sam.txt
+	$(PYTHON) -m venv .venv-sam
+	.venv-sam/bin/python -m pip install -q -r requirements-sam.txt
+	touch $@
+
 ## run: the receiver on http://127.0.0.1:8000 with a local moto server, resources and worker
 run: $(VENV)/.local
 	$(PY) -m infra.local_stack
 
 ## test: the whole suite (unit, functional, e2e over real HTTP) with coverage
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(SAM)
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -32,4 +40,4 @@ lint: $(VENV)/.dev
 	$(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .coverage .coverage.* htmlcov .aws-sam
+	rm -rf $(VENV) .venv-sam .pytest_cache .coverage .coverage.* htmlcov .aws-sam

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Build an offline stand-in for the AWS Lambda Python 3.11 base image, with the exact tag `sam local`
+# asks for, so `sam local invoke|start-api --skip-pull-image` works without any container registry.
+#
+#   infra/lambda_image.sh            # build unless the image already exists
+#   infra/lambda_image.sh --force    # rebuild
+#
+# How: mmdebstrap --variant=extract unpacks python3.11 (+ libstdc++6, coreutils, dash: SAM's own
+# "rapid" layer needs /bin/sh, mv and chmod) from the machine's configured Debian apt sources into a
+# tarball; its extract hook pip-installs awslambdaric 4.2.x and boto3 into /var/runtime and writes
+# /var/runtime/bootstrap; the tarball is piped to `docker import`. Needs a running Docker engine
+# (infra/docker.sh) and root (or sudo) for mmdebstrap/apt.
+set -euo pipefail
+
+IMAGE="${LAMBDA_IMAGE:-public.ecr.aws/lambda/python:3.11-x86_64}"
+SUITE="${DEBIAN_SUITE:-bookworm}"          # bookworm ships python3.11
+RIC_SPEC="${AWSLAMBDARIC_SPEC:-awslambdaric>=4.2,<4.3}"
+BOTO3_SPEC="${BOTO3_SPEC:-boto3}"
+# Only runs pip to fetch the wheels (for CPython 3.11 x86_64, whatever this interpreter is).
+if [ -z "${PYTHON:-}" ]; then
+    PYTHON=python3
+    [ -x "$(dirname "${BASH_SOURCE[0]}")/../.venv/bin/python" ] && PYTHON="$(dirname "${BASH_SOURCE[0]}")/../.venv/bin/python"
+fi
+
+log() { printf '[lambda_image.sh] %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+force=0
+[ "${1:-}" = "--force" ] && force=1
+
+if ! docker info >/dev/null 2>&1; then
+    log "no Docker engine answers; run infra/docker.sh first"
+    exit 1
+fi
+
+if [ "$force" -eq 0 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    log "$IMAGE already present; skipping (use --force to rebuild)"
+    exit 0
+fi
+
+if ! command -v mmdebstrap >/dev/null 2>&1; then
+    log "installing mmdebstrap"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        mmdebstrap >/dev/null
+fi
+
+start=$(date +%s)
+old_id="$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/lambda-image.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# 1. Runtime wheels for CPython 3.11 / manylinux x86_64, independent of the host's Python.
+log "downloading $RIC_SPEC and $BOTO3_SPEC wheels"
+"$PYTHON" -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --no-compile \
+    --target "$work/runtime" --only-binary=:all: \
+    --platform manylinux2014_x86_64 --python-version 3.11 --implementation cp \
+    "$RIC_SPEC" "$BOTO3_SPEC"
+rm -rf "$work/runtime/bin"
+
+cat >"$work/runtime/bootstrap" <<'EOF'
+#!/bin/sh
+# Like the real image: the function's code and layers come before the runtime's own packages.
+export PYTHONPATH="${LAMBDA_TASK_ROOT:-/var/task}:/opt/python:/var/runtime${PYTHONPATH:+:$PYTHONPATH}"
+cd "${LAMBDA_TASK_ROOT:-/var/task}"
+exec /usr/bin/python3.11 -m awslambdaric "$_HANDLER"
+EOF
+chmod 0755 "$work/runtime/bootstrap"
+
+# 2. The extract hook runs after unpacking, with the root directory as $1.
+cat >"$work/hook.sh" <<EOF
+#!/bin/sh
+set -e
+root="\$1"
+mkdir -p "\$root/var/runtime" "\$root/var/task" "\$root/opt" "\$root/tmp" "\$root/etc"
+chmod 1777 "\$root/tmp"
+cp -a "$work/runtime/." "\$root/var/runtime/"
+# Precompile the runtime (no .pyc would double its import time).
+chroot "\$root" /usr/bin/python3.11 -m compileall -q -j0 /var/runtime >/dev/null 2>&1 || \\
+    "$PYTHON" -m compileall -q /var/runtime >/dev/null 2>&1 || true
+[ -e "\$root/etc/passwd" ] || printf 'root:x:0:0:root:/root:/bin/sh\\nsbx_user1051:x:993:990::/home/sbx_user1051:/sbin/nologin\\n' >"\$root/etc/passwd"
+[ -e "\$root/etc/group" ] || printf 'root:x:0:\\n' >"\$root/etc/group"
+# python3 -> python3.11 (the extract variant runs no maintainer scripts)
+[ -e "\$root/usr/bin/python3" ] || ln -s python3.11 "\$root/usr/bin/python3"
+[ -e "\$root/usr/bin/python" ] || ln -s python3.11 "\$root/usr/bin/python"
+EOF
+chmod 0755 "$work/hook.sh"
+
+# 3. Root filesystem tarball -> docker import, with the real image's environment.
+log "mmdebstrap ($SUITE, extract variant) | docker import $IMAGE"
+as_root mmdebstrap --quiet --variant=extract --mode=root --format=tar \
+    --include=python3.11,libstdc++6,coreutils,dash \
+    --extract-hook="$work/hook.sh" \
+    "$SUITE" - |
+    docker import \
+        --change 'ENV LANG=C.UTF-8' \
+        --change 'ENV TZ=:/etc/localtime' \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
+        --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
+        --change 'WORKDIR /var/task' \
+        --change 'ENTRYPOINT ["/var/runtime/bootstrap"]' \
+        - "$IMAGE" >/dev/null
+
+if [ -n "$old_id" ]; then
+    # SAM's own layer on top (<tag-prefix>-rapid-<arch>) was built from the old image: drop both.
+    docker image rm "${IMAGE%-*}-rapid-${IMAGE##*-}" >/dev/null 2>&1 || true
+    docker image rm "$old_id" >/dev/null 2>&1 || true
+fi
+log "built $IMAGE in $(( $(date +%s) - start ))s ($(docker image inspect -f '{{.Size}}' "$IMAGE") bytes)"
