@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 SAM    := .venv-sam/bin/sam
 export SAM_CLI := $(abspath $(SAM))
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,22 @@ lint: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) .venv-sam .pytest_cache .coverage .coverage.* htmlcov .aws-sam
+
+## bench: cold start, warm invoke, ack latency, HTTP throughput, end to end (BENCH_ARGS=--quick)
+bench: $(VENV)/.dev
+	$(PY) -m bench $(BENCH_ARGS)
+
+.PHONY: events sam-api sam-invoke
+
+## events: sample Lambda events in events/, signed now with the demo secrets (they go stale)
+events: $(VENV)/.local
+	$(PY) -m infra.events --out events
+
+## sam-api: sam local start-api against a moto server (Docker, image, resources set up; Ctrl-C stops)
+sam-api: $(VENV)/.local $(SAM)
+	SAM_CLI_TELEMETRY=0 $(PY) -m infra.sam_local api
+
+## sam-invoke: sam local invoke EVENT=events/<name>.json [FUNCTION=...] (SQS events: WorkerFunction)
+sam-invoke: $(VENV)/.local $(SAM)
+	@test -n "$(EVENT)" || { echo "usage: make sam-invoke EVENT=events/github-valid.json" >&2; exit 2; }
+	SAM_CLI_TELEMETRY=0 $(PY) -m infra.sam_local invoke $(EVENT) $(FUNCTION)

@@ -1,15 +1,18 @@
 """The HTTP front door: POST /webhooks/{source} and GET /health, errors as JSON.
 
 The route reads the raw body (bounded), hands it to the Receiver, answers, and schedules the
-archive write as a FastAPI background task so it runs after the response.
+work after the ack (the archive; under ACK_POLICY=instant the hand-off too) as a FastAPI
+background task. Under uvicorn those run after the response is sent; on Lambda, `after_response`
+takes them (handler/lambda_ext.py) so that the handler returns first.
 """
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Protocol
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
@@ -55,19 +58,62 @@ def signed_request(request: Request, body: bytes) -> SignedRequest:
 ArchiveLater = Callable[[Accepted], None]
 
 
-def create_app(receiver: Receiver, *, docs: bool = True) -> FastAPI:
+class Deferrer(Protocol):
+    def defer(self, background: Any) -> None: ...
+
+
+def deferring_route(after_response: Deferrer) -> type[APIRoute]:
+    """A route class whose responses carry no background: their tasks go to `after_response`.
+
+    FastAPI gathers the tasks of the route and of every (sub-)dependency into one
+    BackgroundTasks and sets it as `response.background` before the response is called; taking
+    it here, in order and with the arguments bound, is the hook that needs no patching.
+    """
+
+    class DeferringRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handle = super().get_route_handler()
+
+            async def handle_then_defer(request: Request) -> Response:
+                response = await handle(request)
+                if response.background is not None:
+                    after_response.defer(response.background)
+                    response.background = None
+                return response
+
+            return handle_then_defer
+
+    return DeferringRoute
+
+
+def create_app(
+    receiver: Receiver,
+    *,
+    docs: bool = True,
+    after_response: Deferrer | None = None,
+    inline_io: bool = False,
+) -> FastAPI:
+    """`after_response` (Lambda only) runs background tasks once the handler has returned.
+
+    `inline_io` (Lambda only): an environment serves one request at a time, so the blocking
+    hand-off may run on the event loop; a thread hop would only add latency there.
+    """
     app = FastAPI(
         title="Webhook receiver",
         openapi_url="/openapi.json" if docs else None,
         docs_url="/docs" if docs else None,
         redoc_url=None,
     )
+    if after_response is not None:
+        app.router.route_class = deferring_route(after_response)
+    inline = inline_io or receiver.settings.ack_policy == "instant"
 
-    def archive_later(background_tasks: BackgroundTasks) -> ArchiveLater:
+    # async, although it awaits nothing: FastAPI runs sync dependencies in a thread.
+    async def archive_later(background_tasks: BackgroundTasks) -> ArchiveLater:
         """A dependency: whoever accepts a delivery schedules its archive after the response."""
 
         def schedule(accepted: Accepted) -> None:
-            background_tasks.add_task(receiver.archive_delivery, accepted)
+            background_tasks.add_task(receiver.after_ack, accepted)
 
         return schedule
 
@@ -79,8 +125,12 @@ def create_app(receiver: Receiver, *, docs: bool = True) -> FastAPI:
     ) -> Response:
         receiver.source(source)  # 404 before reading a byte of the body
         body = await read_body(request, receiver.settings.max_body_bytes)
-        # boto3 blocks: keep it off the event loop so one slow AWS call cannot stall the rest.
-        result = await run_in_threadpool(receiver.receive, source, signed_request(request, body))
+        signed = signed_request(request, body)
+        if inline:  # instant: verification only, no I/O before the ack; or on Lambda
+            result = receiver.receive(source, signed)
+        else:
+            # boto3 blocks: keep it off the event loop so one slow AWS call cannot stall the rest.
+            result = await run_in_threadpool(receiver.receive, source, signed)
         if isinstance(result, Handshake):
             if result.reply.body is None:
                 return Response(status_code=result.reply.status)

@@ -1,8 +1,12 @@
 """verify → delivery id → durable hand-off → ack. No HTTP framework types in here.
 
-The ack promises durability: a 2xx goes out only once the delivery's SQS message exists (or a
-previous copy's does). Anything that fails before that raises HandoffFailed, which the app turns
-into 503 + Retry-After so the sender tries again.
+ACK_POLICY=durable (the default): the ack promises durability: a 2xx goes out only once the
+delivery's SQS message exists (or a previous copy's does). Anything that fails before that raises
+HandoffFailed, which the app turns into 503 + Retry-After so the sender tries again.
+
+ACK_POLICY=instant: the ack follows verification; claim, message and archive run after the
+response (`after_ack`), with retries. Faster, but a process that dies before they finish loses
+a delivery the sender believes was received.
 """
 
 from __future__ import annotations
@@ -14,16 +18,20 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from .aws import AWS_ERRORS, error_code
 from .dedup import Claim, DedupTable, dedup_key
 from .errors import DeliveryInFlight, HandoffFailed, UnknownSource
 from .logs import logger
 from .queue import Envelope, WorkQueue
+from .retries import DEFAULT_BACKOFF, Backoff, count_failure, retry
 from .settings import Settings
 from .signatures import Reply, SignedRequest
 from .sources import Source
 from .storage import Archive, body_key
+
+T = TypeVar("T")
 
 # Sender ids become S3 keys and DynamoDB keys: anything else is replaced by a hash of the body.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:=+-]{0,127}$")
@@ -51,6 +59,7 @@ class Accepted:
     body: bytes
     duplicate: bool = False
     body_archived: bool = False  # the claim-check already wrote the body before the ack
+    handed_off: bool = True  # False under ACK_POLICY=instant: claim and message come after
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,9 @@ class Receiver:
     queue: WorkQueue
     archive: Archive
     clock: Callable[[], float] = time.time
+    # Work after the ack has no sender waiting to retry it: retry it here, briefly.
+    backoff: Backoff = DEFAULT_BACKOFF
+    sleep: Callable[[float], None] = time.sleep
 
     def source(self, name: str) -> Source:
         source = self.sources.get(name)
@@ -82,6 +94,8 @@ class Receiver:
         if verified.reply is not None:
             return Handshake(verified.reply)
         envelope = self.envelope(source, request, verified.event_type, verified.sender_id, now)
+        if self.settings.ack_policy == "instant":
+            return Accepted(envelope, request.body, handed_off=False)
         return self.hand_off(envelope, request.body, now)
 
     def envelope(
@@ -125,9 +139,7 @@ class Receiver:
                 retry_after=self.settings.retry_after_seconds,
             )
         try:
-            if envelope.body_key is not None:
-                self.archive.put_body(envelope.body_key, body)
-            self.queue.send(envelope)
+            self._enqueue(envelope, body)
         except AWS_ERRORS as error:
             logger.error("hand-off failed", extra={**log, "aws_error": error_code(error)})
             self._release(key, token, log)
@@ -139,17 +151,75 @@ class Receiver:
             logger.warning("mark enqueued failed", extra={**log, "aws_error": error_code(error)})
         return Accepted(envelope, body, body_archived=envelope.body_key is not None)
 
+    def after_ack(self, accepted: Accepted) -> None:
+        """Everything that runs after the response: the hand-off under `instant`, the archive."""
+        if accepted.handed_off:
+            self.archive_delivery(accepted)
+        else:
+            self.hand_off_after_ack(accepted)
+
     def archive_delivery(self, accepted: Accepted) -> None:
         """Runs after the response. A failure loses nothing: the worker re-creates the archive."""
         try:
-            self.archive.record(
-                accepted.envelope, accepted.body, body_written=accepted.body_archived
+            self._retry(
+                lambda: self.archive.record(
+                    accepted.envelope, accepted.body, body_written=accepted.body_archived
+                )
             )
         except AWS_ERRORS as error:
             logger.warning(
                 "archive failed; the worker will re-create it",
                 extra={"delivery_id": accepted.envelope.id, "aws_error": error_code(error)},
             )
+            count_failure("ArchiveFailed", source=accepted.envelope.source)
+
+    def hand_off_after_ack(self, accepted: Accepted) -> None:
+        """ACK_POLICY=instant: the sender has its 202 already; make the delivery durable now."""
+        envelope, body = accepted.envelope, accepted.body
+        key = dedup_key(envelope.source, envelope.id)
+        log = {"delivery_id": envelope.id, "source": envelope.source}
+        claim: Claim | None = None
+        token = ""
+        try:
+            claim, token = self._retry(lambda: self.dedup.claim(key, self.clock()))
+        except AWS_ERRORS as error:
+            # The message alone makes the delivery durable; the worker's hold dedups the effect.
+            logger.warning(
+                "claim failed after the ack; enqueueing anyway",
+                extra={**log, "aws_error": error_code(error)},
+            )
+        if claim is Claim.DUPLICATE:
+            logger.info("duplicate delivery", extra=log)
+            return
+        # Claim.IN_FLIGHT: another copy is being handed off, but this one was acked too and that
+        # owner may die before enqueueing. Enqueue anyway: the worker's hold gives one effect.
+        try:
+            self._retry(lambda: self._enqueue(envelope, body))
+        except AWS_ERRORS as error:
+            logger.error(
+                "acknowledged delivery lost: hand-off failed after retries",
+                extra={**log, "aws_error": error_code(error)},
+            )
+            count_failure("AcknowledgedDeliveryLost", source=envelope.source)
+            if claim is Claim.CLAIMED:
+                self._release(key, token, log)
+            return
+        if claim is Claim.CLAIMED:
+            try:
+                self.dedup.mark_enqueued(key, token)
+            except AWS_ERRORS as error:
+                logger.warning(
+                    "mark enqueued failed", extra={**log, "aws_error": error_code(error)}
+                )
+        self.archive_delivery(Accepted(envelope, body, body_archived=envelope.body_key is not None))
+
+    def _enqueue(self, envelope: Envelope, body: bytes) -> None:
+        if envelope.body_key is not None:
+            self.archive.put_body(envelope.body_key, body)
+        self.queue.send(envelope)
+
+    def _retry(self, call: Callable[[], T]) -> T:
+        return retry(call, backoff=self.backoff, retry_on=AWS_ERRORS, sleep=self.sleep)
 
     def _release(self, key: str, token: str, log: dict[str, str]) -> None:
         try:

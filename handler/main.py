@@ -2,6 +2,8 @@
 
 Everything here runs once per cold start: settings are read, secrets resolved and clients built
 before the first delivery arrives. Invalid configuration fails here, naming the source and field.
+On Lambda the after-response extension registers here too: the Extensions API only accepts
+registrations during init.
 """
 
 from __future__ import annotations
@@ -11,11 +13,20 @@ from mangum import Mangum
 from . import wiring
 from .api import create_app
 from .aws import AwsClients
+from .lambda_ext import AckFirst, AfterResponse, start_extension
 from .settings import get_settings
 
 settings = get_settings()
 clients = AwsClients.create(settings)
 receiver = wiring.receiver(settings, clients, wiring.sources(settings))
-app = create_app(receiver, docs=not wiring.on_lambda())
+on_lambda = wiring.on_lambda()
+# Outside Lambda (uvicorn, tests) BackgroundTasks already run after the response: nothing to do.
+after_response = AfterResponse() if on_lambda else None
+app = create_app(receiver, docs=not on_lambda, after_response=after_response, inline_io=on_lambda)
 # lifespan="auto" would run startup and shutdown on every invocation; there is nothing to run.
-lambda_handler = Mangum(app, lifespan="off")
+_mangum = Mangum(app, lifespan="off")
+lambda_handler = (
+    AckFirst(_mangum, after_response, start_extension(after_response))
+    if after_response is not None
+    else _mangum
+)

@@ -1,0 +1,97 @@
+"""2. Warm invoke in process, AWS stubbed: µs per call, interleaved batches, medians."""
+
+from __future__ import annotations
+
+import gc
+import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.common import median, receiver_env, stub_io, webhook_event
+
+
+class SettledExtension:
+    """Stands in for the registered extension: tasks go to the after-response thread."""
+
+
+def subjects() -> dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]]:
+    for name, value in receiver_env(AWS_LAMBDA_FUNCTION_NAME="bench-receiver").items():
+        os.environ.setdefault(name, value)
+    os.environ.pop("AWS_LAMBDA_RUNTIME_API", None)
+    from mangum import Mangum
+
+    import handler.main as main
+    from bench.subjects import bare, plain_mangum, powertools
+    from handler.api import create_app
+    from handler.lambda_ext import AckFirst, AfterResponse
+    from handler.wiring import receiver as build_receiver
+
+    stub_io(main.receiver)
+    runner = main.after_response
+    assert runner is not None
+
+    def ours(handler: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        # As on Lambda: the archive runs on the after-response thread, between invocations.
+        wrapped = AckFirst(handler.handler, handler.runner, SettledExtension())  # type: ignore[arg-type]
+
+        def call(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            return wrapped(event, context)
+
+        call.settle = lambda: handler.runner.wait_idle(5.0)  # type: ignore[attr-defined]
+        return call
+
+    instant_settings = main.settings.model_copy(update={"ack_policy": "instant"})
+    instant_receiver = build_receiver(instant_settings, main.clients, dict(main.receiver.sources))
+    stub_io(instant_receiver)
+    instant_runner = AfterResponse()
+    instant_app = create_app(
+        instant_receiver, docs=False, after_response=instant_runner, inline_io=True
+    )
+    instant = AckFirst(Mangum(instant_app, lifespan="off"), instant_runner, SettledExtension())  # type: ignore[arg-type]
+    return {
+        "bare": bare.handler,
+        "powertools": powertools.handler,
+        "plain-mangum": plain_mangum.handler,
+        "ours": ours(main.lambda_handler),
+        "ours-instant": ours(instant),
+    }
+
+
+def run(quick: bool) -> dict[str, Any]:
+    calls = 2_000 if quick else 10_000
+    rounds = 3 if quick else 5
+    batch = calls // rounds
+    handlers = subjects()
+    event = webhook_event()
+    for name, handler in handlers.items():  # warm-up, and check every subject accepts
+        response = handler(event, None)
+        assert response["statusCode"] == 202, (name, response)
+        getattr(handler, "settle", lambda: None)()
+    per_call: dict[str, list[float]] = {name: [] for name in handlers}
+    for _ in range(rounds):
+        for name in random.sample(list(handlers), len(handlers)):
+            handler = handlers[name]
+            settle = getattr(handler, "settle", None)
+            gc.collect()
+            spent = 0.0
+            for _ in range(batch):
+                started = time.perf_counter()
+                handler(event, None)
+                spent += time.perf_counter() - started
+                if settle is not None:  # untimed: Lambda would do this after the response
+                    settle()
+            per_call[name].append(spent / batch * 1e6)
+    base = median(per_call["bare"])
+    return {
+        "calls": batch * rounds,
+        "subjects": {
+            name: {
+                "median_us": median(values),
+                "ratio_to_bare": median(values) / base,
+                "rounds_us": values,
+            }
+            for name, values in per_call.items()
+        },
+    }

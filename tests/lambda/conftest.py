@@ -1,0 +1,53 @@
+"""The Lambda harness: our fake Runtime API on 127.0.0.1 and the real awslambdaric in a process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.runtime_api import FakeRuntimeAPI
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+StartFunction = Callable[..., FakeRuntimeAPI]
+
+
+@pytest.fixture
+def lambda_function() -> Iterator[StartFunction]:
+    """Start `python -m awslambdaric <handler>` against a fresh fake Runtime API."""
+    started: list[tuple[FakeRuntimeAPI, subprocess.Popen[bytes]]] = []
+
+    def start(handler: str, env: dict[str, str], extensions: int = 1) -> FakeRuntimeAPI:
+        api = FakeRuntimeAPI().__enter__()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "awslambdaric", handler],
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]),
+                "AWS_LAMBDA_RUNTIME_API": api.address,
+                "AWS_LAMBDA_FUNCTION_NAME": "receiver",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+                "AWS_REGION": "us-east-1",
+                **env,
+            },
+            cwd=ROOT,
+        )
+        started.append((api, process))
+        api.wait_init(extensions=extensions)
+        return api
+
+    yield start
+    for api, process in started:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        api.close()
