@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
-from .aws import AwsClients, client_config, session
+from .aws import AwsClients, client_config, new_client
 from .dedup import DedupTable
 from .ingest import Receiver
 from .queue import WorkQueue
@@ -37,8 +36,8 @@ def archive(settings: Settings, clients: AwsClients) -> Archive:
 
 def sources(settings: Settings) -> dict[str, Source]:
     config = client_config(settings)
-    new_client: Any = session().client  # ssm or secretsmanager, made only if a reference needs it
-    return load_sources(settings, aws_resolver(lambda service: new_client(service, config=config)))
+    # ssm or secretsmanager clients, made only if a reference needs one
+    return load_sources(settings, aws_resolver(lambda service: new_client(service, config)))
 
 
 def on_lambda() -> bool:
