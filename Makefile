@@ -13,8 +13,9 @@ $(VENV)/bin/python:
 	$(PY) -m pip install -q --upgrade pip
 
 # Stamp files: reinstall only when a requirements file changes.
-$(VENV)/.local: $(VENV)/bin/python requirements.txt requirements-local.txt
+$(VENV)/.local: $(VENV)/bin/python requirements.txt requirements-local.txt pyproject.toml
 	$(PY) -m pip install -q -r requirements-local.txt
+	$(PY) -m pip install -q --no-deps -e .   # the `webhooks` command
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.local requirements-dev.txt
@@ -60,3 +61,8 @@ sam-api: $(VENV)/.local $(SAM)
 sam-invoke: $(VENV)/.local $(SAM)
 	@test -n "$(EVENT)" || { echo "usage: make sam-invoke EVENT=events/github-valid.json" >&2; exit 2; }
 	SAM_CLI_TELEMETRY=0 $(PY) -m infra.sam_local invoke $(EVENT) $(FUNCTION)
+
+.PHONY: reliability
+## reliability: faults, duplicates, fuzz, load, secrets (ARGS=--quick for the < 2 min run)
+reliability: $(VENV)/.dev
+	$(PY) -m infra.reliability $(ARGS)

@@ -6,6 +6,7 @@ background task. Under uvicorn those run after the response is sent; on Lambda, 
 takes them (handler/lambda_ext.py) so that the handler returns first.
 """
 
+import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Protocol
 
@@ -17,10 +18,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from .errors import BodyTooLarge, ReceiverError
+from . import metrics
+from .errors import BodyTooLarge, HandoffFailed, ReceiverError, UnknownSource
 from .ingest import Accepted, Handshake, Receiver
 from .logs import logger
-from .signatures import SignedRequest, VerificationError
+from .quarantine import Quarantine
+from .signatures import SignatureError, SignedRequest, VerificationError
 
 
 def error_response(
@@ -117,33 +120,46 @@ def create_app(
 
         return schedule
 
+    quarantine = Quarantine.from_archive(receiver.archive, receiver.settings)
+
     @app.post("/webhooks/{source}", status_code=202)
     async def receive_webhook(
         source: str,
         request: Request,
         archive: Annotated[ArchiveLater, Depends(archive_later)],
+        background_tasks: BackgroundTasks,
     ) -> Response:
+        started = time.perf_counter()
         receiver.source(source)  # 404 before reading a byte of the body
+        metrics.add_delivery_log_keys(source=source)
         body = await read_body(request, receiver.settings.max_body_bytes)
         signed = signed_request(request, body)
-        if inline:  # instant: verification only, no I/O before the ack; or on Lambda
-            result = receiver.receive(source, signed)
-        else:
-            # boto3 blocks: keep it off the event loop so one slow AWS call cannot stall the rest.
-            result = await run_in_threadpool(receiver.receive, source, signed)
+        try:
+            if inline:  # instant: verification only, no I/O before the ack; or on Lambda
+                result = receiver.receive(source, signed)
+            else:
+                # boto3 blocks: keep it off the event loop so a slow AWS call cannot stall the rest.
+                result = await run_in_threadpool(receiver.receive, source, signed)
+        except SignatureError as error:
+            # Kept after the 401 (capped, rate-limited) for re-verification after a secret fix.
+            # Returned, not raised: a raised error would drop the background task.
+            background_tasks.add_task(quarantine.keep, source, signed, error)
+            logger.info("rejected", extra={"reason": error.reason})
+            metrics.delivery_rejected(source, error.reason)
+            return error_response(error.status, error.reason, error.detail)
         if isinstance(result, Handshake):
             if result.reply.body is None:
                 return Response(status_code=result.reply.status)
             return JSONResponse(result.reply.body, status_code=result.reply.status)
+        metrics.add_delivery_log_keys(delivery_id=result.envelope.id)
         delivery = {"id": result.envelope.id, "source": result.envelope.source}
         if result.duplicate:
-            logger.info("duplicate delivery", extra={"delivery_id": result.envelope.id})
+            logger.info("duplicate delivery")
+            metrics.delivery_acked(source, duplicate=True, started=started)
             return JSONResponse({**delivery, "status": "duplicate"}, status_code=200)
         archive(result)
-        logger.info(
-            "accepted",
-            extra={"delivery_id": result.envelope.id, "source": source, "bytes": len(body)},
-        )
+        logger.info("accepted", extra={"bytes": len(body)})
+        metrics.delivery_acked(source, duplicate=False, started=started)
         return JSONResponse({**delivery, "status": "accepted"}, status_code=202)
 
     @app.get("/health")
@@ -153,11 +169,18 @@ def create_app(
     @app.exception_handler(ReceiverError)
     async def receiver_error(request: Request, error: ReceiverError) -> JSONResponse:
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+        # A path naming no source must not become a metric dimension (unbounded values).
+        source = "-" if isinstance(error, UnknownSource) else request.path_params.get("source", "-")
+        if isinstance(error, HandoffFailed):
+            metrics.handoff_failed(source, "handoff")
+        else:
+            metrics.delivery_rejected(source, error.error)
         return error_response(error.status, error.error, error.detail, headers)
 
     @app.exception_handler(VerificationError)
     async def verification_error(request: Request, error: VerificationError) -> JSONResponse:
         logger.info("rejected", extra={"reason": error.reason, "path": request.url.path})
+        metrics.delivery_rejected(request.path_params.get("source", "-"), error.reason)
         return error_response(error.status, error.reason, error.detail)
 
     @app.exception_handler(RequestValidationError)

@@ -59,7 +59,10 @@ class Job:
 
 def jobs_of(background: Any) -> list[Job]:
     """Flatten a BackgroundTasks (or one BackgroundTask) into jobs, keeping their order."""
-    tasks: Iterable[BackgroundTaskLike] = getattr(background, "tasks", None) or [background]
+    # An empty BackgroundTasks (a duplicate, a handshake) has no jobs: not itself as one.
+    tasks: Iterable[BackgroundTaskLike] | None = getattr(background, "tasks", None)
+    if tasks is None:
+        tasks = [background]
     return [Job(task.func, tuple(task.args), dict(task.kwargs)) for task in tasks]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mangum import Mangum
 
-from . import wiring
+from . import metrics, wiring
 from .api import create_app
 from .aws import AwsClients
 from .lambda_ext import AckFirst, AfterResponse, start_extension
@@ -30,3 +30,5 @@ lambda_handler = (
     if after_response is not None
     else _mangum
 )
+# Lambda context and cold_start on every log line, and the ColdStart metric (Powertools).
+lambda_handler = metrics.lambda_entry(lambda_handler)

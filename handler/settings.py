@@ -38,6 +38,11 @@ class Settings(BaseSettings):
 
     ack_policy: Literal["durable", "instant"] = "durable"
 
+    # Deliveries refused for their signature are kept (capped, rate-limited) for re-verification.
+    quarantine_enabled: bool = True
+    quarantine_max_bytes: int = Field(default=256 * 1024, ge=0)
+    quarantine_per_minute: int = Field(default=60, ge=0)
+
     # Short timeouts: senders give up after 3-15 s, so a slow AWS call must become a 503 in time.
     aws_connect_timeout: float = 2.0
     aws_read_timeout: float = 3.0

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from . import wiring
+from . import metrics, wiring
 from .aws import AwsClients
 from .dedup import DedupTable, Hold, dedup_key
 from .logs import logger
@@ -89,7 +89,13 @@ class Worker:
         self.archive.record(envelope, body, body_written=envelope.body_key is not None)
 
     def handle_record(self, record: SQSRecord) -> Outcome | None:
-        return self.handle(Envelope.model_validate_json(record.body))
+        envelope = Envelope.model_validate_json(record.body)
+        replayed = metrics.is_replay(record.message_attributes)
+        with (
+            metrics.delivery_log_keys(delivery_id=envelope.id, source=envelope.source),
+            metrics.processing(envelope.source, replayed=replayed),
+        ):
+            return self.handle(envelope)
 
 
 # Every record is reported on its own, so a batch where all fail is still a partial response.
@@ -107,5 +113,6 @@ def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> 
     return dict(process_partial_response(event, worker.handle_record, _batch, context))
 
 
+@metrics.lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_batch(default_worker(), event, context)

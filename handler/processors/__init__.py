@@ -1,6 +1,19 @@
-"""Processors by (source, event type). Add a module here and import it below to register it."""
+"""Processors by (source, event type). Add a module here and import it below to register it.
 
-from . import default
+`github` (pull_request) and `stripe` (invoice.paid) are worked examples of idempotent effects.
+"""
+
+from . import default, github, stripe
 from .registry import Event, Outcome, Processor, find_processor, processor, unregister
 
-__all__ = ["Event", "Outcome", "Processor", "default", "find_processor", "processor", "unregister"]
+__all__ = [
+    "Event",
+    "Outcome",
+    "Processor",
+    "default",
+    "find_processor",
+    "github",
+    "processor",
+    "stripe",
+    "unregister",
+]

@@ -1,0 +1,74 @@
+"""Where the example processors put their effects: small JSON documents in S3, by natural key.
+
+    effects/<source>/<kind>/<natural key>.json     e.g. effects/stripe/invoices/in_123.json
+
+A real processor would call a billing system or a database; the shape to copy is the same:
+key the effect by something that does not change when the sender retries (the invoice id, the
+pull request number), and look before writing, so that a second delivery, a replay or a retry
+after a crash finds the effect already there and does nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+EFFECTS_PREFIX = "effects"
+
+
+@dataclass(frozen=True)
+class EffectStore:
+    s3: Any
+    bucket: str
+
+    def key(self, source: str, kind: str, name: str) -> str:
+        return f"{EFFECTS_PREFIX}/{source}/{kind}/{name}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                return None
+            raise
+        document: dict[str, Any] = json.loads(response["Body"].read())
+        return document
+
+    def put(self, key: str, document: dict[str, Any]) -> None:
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=json.dumps(document, sort_keys=True).encode(),
+            ContentType="application/json",
+        )
+
+
+_override: list[EffectStore] = []
+
+
+@cache
+def _default_store() -> EffectStore:
+    from .. import wiring
+    from ..aws import AwsClients
+    from ..settings import get_settings
+
+    settings = get_settings()
+    return EffectStore(
+        wiring.archive(settings, AwsClients.create(settings)).s3, settings.archive_bucket
+    )
+
+
+def effect_store() -> EffectStore:
+    """The archive bucket, built on first use (a worker that never runs these pays nothing)."""
+    return _override[-1] if _override else _default_store()
+
+
+def use_store(store: EffectStore | None) -> None:
+    """For tests: route effects to `store` (None: back to the default)."""
+    _override.clear()
+    if store is not None:
+        _override.append(store)
