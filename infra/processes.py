@@ -54,7 +54,9 @@ def start(
 
 
 def start_moto(host: str, port: int, **kwargs: object) -> subprocess.Popen[bytes]:
-    process = start([sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)], **kwargs)
+    process = start(
+        [sys.executable, "-m", "infra.moto_server", "-H", host, "-p", str(port)], **kwargs
+    )
     wait_for_http(f"http://{host}:{port}/moto-api/", process=process)
     return process
 
