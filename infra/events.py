@@ -1,0 +1,519 @@
+"""Sample Lambda events for `sam local invoke` and the tests, signed now with the demo secrets.
+
+    python -m infra.events [--out events/]      # `make events`
+
+Writes one JSON file per event: API Gateway HTTP API (payload format 2.0) requests for every demo
+source of infra/demo-sources.toml (valid, tampered, stale where the scheme has a timestamp), a
+source that does not exist, the Slack url_verification and Discord PING handshakes, GET /health,
+and SQS batches for the worker (one valid, one with a poison record). Signed events go stale (a
+timestamp scheme refuses them after its tolerance, 300 s by default): regenerate them, never edit
+them by hand. `generate(now)` is the importable API: the same `now` gives the same events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from handler.queue import Envelope
+from handler.settings import Settings
+from handler.signatures import SignedRequest, SigningInput
+from handler.signatures.twilio import signed_url
+from handler.sources import Source, load_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_SOURCES = Path(__file__).with_name("demo-sources.toml")
+DEFAULT_OUT = ROOT / "events"
+
+# What API Gateway puts around a request (an HTTP API with the $default stage).
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+API_ID = "abcdef1234"
+DOMAIN = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
+SOURCE_IP = "192.0.2.10"  # TEST-NET-1
+WEBHOOK_ROUTE = "POST /webhooks/{source}"
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:webhook-work"
+# The private half of the demo Discord source's public key (infra/demo-sources.toml).
+DISCORD_SEED = b"demo-discord-signing-key-seed-32"
+# Schemes whose signature covers a timestamp, so an old delivery is refused (401).
+TIMESTAMPED = {"stripe", "slack", "standard", "discord"}
+STALE_SECONDS = 3600
+# API Gateway passes these bodies as text; anything else arrives base64-encoded.
+TEXT_TYPES = ("application/json", "text/", "application/xml", "application/javascript")
+USER_AGENTS = {
+    "github": "GitHub-Hookshot/7d4fb1c",
+    "stripe": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+    "slack": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    "shopify": "Shopify-Captain-Hook",
+    "standard": "Svix-Webhooks/1.40.0",
+    "twilio": "TwilioProxy/1.1",
+    "gitlab": "GitLab/17.0.0",
+    "discord": "Discord-Interactions/1.0 (+https://discord.com)",
+}
+
+
+def demo_sources(path: Path = DEMO_SOURCES) -> dict[str, Source]:
+    """The sources of a TOML file; only literal secrets can sign (references resolve to "")."""
+    return load_sources(Settings(webhook_sources_file=str(path)), lambda kind, name: "")
+
+
+# --------------------------------------------------------------------------- bodies and signing
+
+
+def _id(now: float, *parts: str) -> str:
+    """A delivery id that depends only on `now` and the event's name: reproducible output."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{int(now)}/{'/'.join(parts)}"))
+
+
+def body_for(scheme: str, delivery_id: str) -> tuple[bytes, str, str]:
+    """(body, content type, event type) as the scheme's sender would post them."""
+    match scheme:
+        case "github":
+            document: Any = {
+                "ref": "refs/heads/main",
+                "after": hashlib.sha1(delivery_id.encode()).hexdigest(),
+                "repository": {"full_name": "octo-org/demo"},
+                "sender": {"login": "octocat"},
+            }
+            return _json(document), "application/json", "push"
+        case "stripe":
+            document = {
+                "id": f"evt_{delivery_id.replace('-', '')[:24]}",
+                "object": "event",
+                "type": "invoice.paid",
+                "data": {"object": {"id": "in_demo", "object": "invoice", "amount_paid": 4200}},
+            }
+            return _json(document), "application/json", "invoice.paid"
+        case "slack":
+            document = {
+                "type": "event_callback",
+                "event_id": f"Ev{delivery_id.replace('-', '')[:10].upper()}",
+                "team_id": "T0DEMO",
+                "event": {"type": "app_mention", "text": "<@U0DEMO> hello", "user": "U0USER"},
+            }
+            return _json(document), "application/json", "app_mention"
+        case "shopify":
+            document = {"id": 820982911946154508, "email": "jon@example.com", "total": "12.00"}
+            return _json(document), "application/json", "orders/create"
+        case "standard":
+            document = {"type": "invoice.paid", "data": {"id": "inv_demo", "amount": 4200}}
+            return _json(document), "application/json", "invoice.paid"
+        case "twilio":
+            # A form post, as Twilio sends for an incoming SMS: base64 in the API Gateway event.
+            fields = (
+                "AccountSid=AC0demo&Body=Hello+from+Twilio&From=%2B15005550006&SmsStatus=received"
+            )
+            return fields.encode(), "application/x-www-form-urlencoded", "message.received"
+        case "gitlab":
+            document = {"object_kind": "push", "ref": "refs/heads/main", "project_id": 42}
+            return _json(document), "application/json", "Push Hook"
+        case "discord":
+            document = {
+                "version": 1,
+                "application_id": "1234567890",
+                "type": 1,
+                "event": {"type": "APPLICATION_AUTHORIZED", "timestamp": "2024-10-18T14:42:53"},
+            }
+            return _json(document), "application/json", "APPLICATION_AUTHORIZED"
+        case _:
+            document = {"event": "demo.created", "id": delivery_id}
+            return _json(document), "application/json", "demo.created"
+
+
+def _json(document: Any) -> bytes:
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def discord_headers(body: bytes, now: float, content_type: str) -> dict[str, str]:
+    """Discord signs with a private key we never hold; the demo source's key pair is public."""
+    # cryptography is a runtime dependency (the verifier), so no dev-only package is needed here.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    timestamp = str(int(now))
+    key = Ed25519PrivateKey.from_private_bytes(DISCORD_SEED)
+    return {
+        "content-type": content_type,
+        "x-signature-ed25519": key.sign(timestamp.encode() + body).hex(),
+        "x-signature-timestamp": timestamp,
+    }
+
+
+def sign(
+    source: Source,
+    body: bytes,
+    *,
+    url: str,
+    now: float,
+    event_type: str,
+    delivery_id: str,
+    content_type: str,
+) -> dict[str, str]:
+    """The headers the source's sender would send (Discord: the demo key pair)."""
+    if source.scheme.name == "discord":
+        return discord_headers(body, now, content_type)
+    if source.scheme.sign is None:
+        raise ValueError(f"scheme {source.scheme.name} cannot sign")
+    message = SigningInput(
+        body=body,
+        secret=source.secrets[0],
+        url=url,
+        now=now,
+        event_type=event_type,
+        delivery_id=delivery_id,
+        content_type=content_type,
+    )
+    return {k.lower(): v for k, v in source.scheme.sign(message, source.options).items()}
+
+
+def tamper(body: bytes) -> bytes:
+    """The body with one character changed after signing, as an attacker or a broken proxy would."""
+    for old, new in ((b"4200", b"9999"), (b"main", b"evil"), (b"Hello", b"Jello")):
+        if old in body:
+            return body.replace(old, new, 1)
+    return body + b" "
+
+
+# --------------------------------------------------------------------------- API Gateway events
+
+
+def _request_time(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+def http_api_event(
+    method: str,
+    path: str,
+    *,
+    now: float,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    query: str = "",
+    route_key: str | None = None,
+    path_parameters: Mapping[str, str] | None = None,
+    user_agent: str = "curl/8.5.0",
+) -> dict[str, Any]:
+    """An HTTP API payload 2.0 event, shaped as API Gateway sends it to the integration."""
+    request_id = _id(now, "request", method, path, query)
+    all_headers = {
+        "host": DOMAIN,
+        "user-agent": user_agent,
+        "x-amzn-trace-id": f"Root=1-{int(now):08x}-{request_id.replace('-', '')[:24]}",
+        "x-forwarded-for": SOURCE_IP,
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    }
+    if body is not None:
+        all_headers["content-length"] = str(len(body))
+    all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
+    route_key = route_key or f"{method} {path}"
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": dict(sorted(all_headers.items())),
+    }
+    if query:
+        params: dict[str, str] = {}
+        for item in query.split("&"):
+            name, _, value = item.partition("=")
+            params[name] = f"{params[name]},{value}" if name in params else value
+        event["queryStringParameters"] = params
+    event["requestContext"] = {
+        "accountId": ACCOUNT_ID,
+        "apiId": API_ID,
+        "domainName": DOMAIN,
+        "domainPrefix": API_ID,
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": SOURCE_IP,
+            "userAgent": all_headers["user-agent"],
+        },
+        "requestId": request_id,
+        "routeKey": route_key,
+        "stage": "$default",
+        "time": _request_time(now),
+        "timeEpoch": int(now * 1000),
+    }
+    if path_parameters:
+        event["pathParameters"] = dict(path_parameters)
+    if body is not None:
+        content_type = all_headers.get("content-type", "")
+        if content_type.startswith(TEXT_TYPES):
+            event["body"] = body.decode()
+            event["isBase64Encoded"] = False
+        else:
+            event["body"] = base64.b64encode(body).decode()
+            event["isBase64Encoded"] = True
+    else:
+        event["isBase64Encoded"] = False
+    return event
+
+
+def webhook_event(
+    source_name: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    now: float,
+    query: str = "",
+    user_agent: str = "curl/8.5.0",
+) -> dict[str, Any]:
+    return http_api_event(
+        "POST",
+        f"/webhooks/{source_name}",
+        now=now,
+        headers=headers,
+        body=body,
+        query=query,
+        route_key=WEBHOOK_ROUTE,
+        path_parameters={"source": source_name},
+        user_agent=user_agent,
+    )
+
+
+def _delivery(
+    source: Source, now: float, signed_at: float, name: str
+) -> tuple[bytes, dict[str, str], str]:
+    """(body, headers, query) of a correctly signed delivery, signed at `signed_at`."""
+    scheme = source.scheme.name
+    delivery_id = _id(now, source.name, name)
+    body, content_type, event_type = body_for(scheme, delivery_id)
+    url = f"https://{DOMAIN}/webhooks/{source.name}"
+    query = ""
+    if scheme == "twilio" and content_type == "application/json":
+        query = signed_url(url, body).partition("?")[2]
+    headers = sign(
+        source,
+        body,
+        url=url,
+        now=signed_at,
+        event_type=event_type,
+        delivery_id=delivery_id,
+        content_type=content_type,
+    )
+    return body, headers, query
+
+
+def source_events(source: Source, now: float) -> dict[str, dict[str, Any]]:
+    """valid, tampered and (for timestamp schemes) stale deliveries to one source."""
+    scheme = source.scheme.name
+    agent = USER_AGENTS.get(scheme, "curl/8.5.0")
+    events: dict[str, dict[str, Any]] = {}
+
+    body, headers, query = _delivery(source, now, now, "valid")
+    events[f"{source.name}-valid"] = webhook_event(
+        source.name, body, headers, now=now, query=query, user_agent=agent
+    )
+
+    body, headers, query = _delivery(source, now, now, "tampered")
+    if scheme == "gitlab":  # the token is not a signature of the body: a wrong token instead
+        headers = {**headers, "x-gitlab-token": "not-the-token"}
+    else:
+        body = tamper(body)
+    events[f"{source.name}-tampered"] = webhook_event(
+        source.name, body, headers, now=now, query=query, user_agent=agent
+    )
+
+    if scheme in TIMESTAMPED or getattr(source.options, "timestamp_header", None):
+        body, headers, query = _delivery(source, now, now - STALE_SECONDS, "stale")
+        events[f"{source.name}-stale"] = webhook_event(
+            source.name, body, headers, now=now, query=query, user_agent=agent
+        )
+    return events
+
+
+def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dict[str, Any]]:
+    events: dict[str, dict[str, Any]] = {}
+    slack = next((s for s in sources.values() if s.scheme.name == "slack"), None)
+    if slack is not None:
+        body = _json(
+            {
+                "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+                "challenge": f"challenge-{_id(now, 'slack-challenge')}",
+                "type": "url_verification",
+            }
+        )
+        headers = sign(
+            slack,
+            body,
+            url=f"https://{DOMAIN}/webhooks/{slack.name}",
+            now=now,
+            event_type="url_verification",
+            delivery_id=_id(now, "slack-url-verification"),
+            content_type="application/json",
+        )
+        events[f"{slack.name}-url-verification"] = webhook_event(
+            slack.name, body, headers, now=now, user_agent=USER_AGENTS["slack"]
+        )
+    discord = next((s for s in sources.values() if s.scheme.name == "discord"), None)
+    if discord is not None:
+        body = _json({"id": _id(now, "discord-ping"), "application_id": "1234567890", "type": 1})
+        headers = discord_headers(body, now, "application/json")
+        events[f"{discord.name}-ping"] = webhook_event(
+            discord.name, body, headers, now=now, user_agent=USER_AGENTS["discord"]
+        )
+    return events
+
+
+def unknown_source_event(sources: Mapping[str, Source], now: float) -> dict[str, Any]:
+    """A correctly signed GitHub delivery posted to a source name nobody configured: 404."""
+    github = next((s for s in sources.values() if s.scheme.name == "github"), None)
+    if github is None:
+        body, headers = _json({"zen": "nobody listens here"}), {"content-type": "application/json"}
+    else:
+        body, headers, _ = _delivery(github, now, now, "unknown-source")
+    return webhook_event("no-such-source", body, headers, now=now)
+
+
+# --------------------------------------------------------------------------- SQS events
+
+
+def sqs_record(body: str, now: float, name: str, attributes: Mapping[str, str]) -> dict[str, Any]:
+    """One record of an SQS event as Lambda's event source mapping delivers it."""
+    sent = str(int(now * 1000))
+    trace = _id(now, "trace", name).replace("-", "")[:24]
+    return {
+        "messageId": _id(now, "sqs", name),
+        "receiptHandle": base64.b64encode(f"receipt/{_id(now, 'receipt', name)}".encode()).decode(),
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "AWSTraceHeader": f"Root=1-{int(now):08x}-{trace}",
+            "SentTimestamp": sent,
+            "SenderId": "AROADEMO0000000000000:receiver",
+            "ApproximateFirstReceiveTimestamp": sent,
+        },
+        "messageAttributes": {
+            key: {
+                "stringValue": value,
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": "String",
+            }
+            for key, value in attributes.items()
+        },
+        "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": QUEUE_ARN,
+        "awsRegion": REGION,
+    }
+
+
+def envelope_for(source: Source, now: float, name: str) -> Envelope:
+    """The work message the receiver would have queued for a valid delivery to `source`."""
+    body, headers, query = _delivery(source, now, now, name)
+    url = f"https://{DOMAIN}/webhooks/{source.name}" + (f"?{query}" if query else "")
+    request = SignedRequest(method="POST", url=url, headers=dict(headers), body=body)
+    verified = source.scheme.verify(request, source.secrets, source.options, now)
+    delivery_id = verified.sender_id or f"sha256-{hashlib.sha256(body).hexdigest()}"
+    return Envelope(
+        id=delivery_id,
+        source=source.name,
+        event_type=verified.event_type,
+        received_at=datetime.fromtimestamp(now, UTC),
+        url=url,
+        headers=dict(headers),
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        body_size=len(body),
+        body_b64=base64.b64encode(body).decode(),
+    )
+
+
+def sqs_events(sources: Mapping[str, Source], now: float) -> dict[str, dict[str, Any]]:
+    picked = [s for s in sources.values() if s.scheme.name in ("github", "stripe")] or list(
+        sources.values()
+    )[:2]
+    records = []
+    for source in picked:
+        envelope = envelope_for(source, now, "sqs")
+        records.append(
+            sqs_record(
+                envelope.model_dump_json(exclude_none=True),
+                now,
+                source.name,
+                {"source": envelope.source, "event_type": envelope.event_type},
+            )
+        )
+    # A message no worker can ever read: it must be the one (and only one) reported as failed.
+    poison = sqs_record('{"version": 1, "id": "poison"}', now, "poison", {"source": "unknown"})
+    return {
+        "sqs-batch": {"Records": records},
+        "sqs-batch-poison": {"Records": [*records[:1], poison, *records[1:]]},
+    }
+
+
+# --------------------------------------------------------------------------- all of them
+
+
+def generate(now: float, sources: Mapping[str, Source] | None = None) -> dict[str, dict[str, Any]]:
+    """Every event by file stem, signed at `now` with the (demo) sources' first secret."""
+    sources = demo_sources() if sources is None else sources
+    events: dict[str, dict[str, Any]] = {
+        "health": http_api_event("GET", "/health", now=now, user_agent="ELB-HealthChecker/2.0")
+    }
+    for source in sources.values():
+        events.update(source_events(source, now))
+    events.update(handshake_events(sources, now))
+    events["unknown-source"] = unknown_source_event(sources, now)
+    events.update(sqs_events(sources, now))
+    return dict(sorted(events.items()))
+
+
+def expected_status(name: str) -> int | None:
+    """The status the receiver answers to an event of `generate` (None: an SQS event)."""
+    if name.startswith("sqs-"):
+        return None
+    if name == "health" or name.endswith(("-url-verification", "-ping")):
+        return 200
+    if name == "unknown-source":
+        return 404
+    if name.endswith(("-tampered", "-stale")):
+        return 401
+    return 202
+
+
+def function_for(event: Mapping[str, Any]) -> str:
+    """The template's function that takes this event: SQS batches go to the worker."""
+    records = event.get("Records")
+    if isinstance(records, list) and records and records[0].get("eventSource") == "aws:sqs":
+        return "WorkerFunction"
+    return "ReceiverFunction"
+
+
+def write(events: Mapping[str, dict[str, Any]], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, event in events.items():
+        path = out / f"{name}.json"
+        path.write_text(json.dumps(event, indent=2) + "\n")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="directory (events/)")
+    parser.add_argument("--sources", type=Path, default=DEMO_SOURCES, help="sources TOML file")
+    parser.add_argument("--now", type=float, default=None, help="unix time to sign at (now)")
+    args = parser.parse_args(argv)
+    now = time.time() if args.now is None else args.now
+    written = write(generate(now, demo_sources(args.sources)), args.out)
+    stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
+    print(f"wrote {len(written)} events to {args.out} (signed at {stamp}; stale after ~5 min)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

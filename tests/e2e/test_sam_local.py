@@ -1,0 +1,184 @@
+"""The built Lambda package in real `sam local` containers, against a moto server on the host.
+
+One module-wide setup (infra/sam_local.py, as `make sam-api` uses it): a Docker engine (started
+if none runs, stopped afterwards if started here), the offline stand-in base image, a moto server
+on the Docker bridge with the resources and the sources JSON in SSM, and one `sam build` into a
+temporary directory. Events are generated fresh (signed events go stale). Skipped, with the
+reason, only where no Docker engine can be started.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from infra import events as sample
+from infra import sam_local
+from infra.processes import free_port
+
+pytestmark = [pytest.mark.docker, pytest.mark.e2e]
+
+
+def test_sources_parameter_is_the_templates_default() -> None:
+    from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
+
+    template = cfn_yaml.load(str(sam_local.ROOT / "template.yaml"))
+    default = template["Parameters"]["SourcesConfig"]["Default"]
+    assert default == f"ssm:{sam_local.SOURCES_PARAMETER}"
+
+
+def test_env_vars_override_only_variables_the_template_declares() -> None:
+    from cfnlint.decode import cfn_yaml
+
+    template = cfn_yaml.load(str(sam_local.ROOT / "template.yaml"))
+    declared = template["Globals"]["Function"]["Environment"]["Variables"]
+    resources = sam_local.Resources("b", "http://172.17.0.1:5000/123456789012/q", "d", "t")
+    variables = sam_local.function_environment(resources, 5000)
+    assert set(variables) <= set(declared)
+    assert variables["WORK_QUEUE_URL"] == "http://host.docker.internal:5000/123456789012/q"
+
+
+class SamLocal:
+    def __init__(self, cloud: sam_local.LocalCloud, build_dir: Path, events_dir: Path) -> None:
+        self.cloud = cloud
+        self.build_dir = build_dir
+        self.events_dir = events_dir
+
+    def event(self, name: str) -> tuple[dict[str, Any], Path]:
+        """`name` generated now (signed events go stale), and its file."""
+        events = sample.generate(time.time())
+        path = sample.write({name: events[name]}, self.events_dir)[0]
+        return events[name], path
+
+    def invoke(self, name: str) -> Any:
+        event, path = self.event(name)
+        function = sample.function_for(event)
+        result = sam_local.sam_invoke(function, path, self.cloud.env_vars, self.build_dir)
+        assert result.returncode == 0 and result.response is not None, result.stderr[-3000:]
+        return result.response
+
+    def wait_for_keys(self, suffix: str, timeout: float = 5.0) -> list[str]:
+        """The archive is written after the response: poll S3 briefly."""
+        deadline = time.monotonic() + timeout
+        while True:
+            keys = [k for k in self.cloud.archive_keys() if k.endswith(suffix)]
+            if keys or time.monotonic() > deadline:
+                return keys
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocal]:
+    sam_binary = Path(sam_local.sam_binary())
+    if not sam_binary.exists():
+        pytest.skip(f"aws-sam-cli is not installed at {sam_binary} (make test installs it)")
+    workdir = tmp_path_factory.mktemp("sam-local")
+    cloud = sam_local.LocalCloud(
+        env_vars=workdir / "env.json", log_file=workdir / "moto.log", aws_port=None
+    )
+    try:
+        cloud.start()
+    except sam_local.DockerUnavailable as error:
+        print(f"\nsam local tests skipped: {error}")
+        pytest.skip(f"no Docker engine could be started: {error}")
+    try:
+        build_dir = workdir / "build"
+        seconds = sam_local.sam_build(build_dir, quiet=True)
+        print(f"\nsam build: {seconds:.1f}s")
+        yield SamLocal(cloud, build_dir, workdir / "events")
+    finally:
+        cloud.stop()
+
+
+@pytest.mark.parametrize("source", ["github", "stripe", "slack", "standard"])
+def test_invoke_valid_delivery_is_accepted_and_archived(sam: SamLocal, source: str) -> None:
+    response = sam.invoke(f"{source}-valid")
+    assert response["statusCode"] == 202, response
+    body = json.loads(response["body"])
+    assert body["status"] == "accepted"
+    assert sam.wait_for_keys(f"/{body['id']}.body"), f"no archive for {body['id']}"
+    assert sam.wait_for_keys(f"/{body['id']}.json")
+
+
+@pytest.mark.parametrize("source", ["github", "stripe", "slack", "standard"])
+def test_invoke_tampered_delivery_is_refused(sam: SamLocal, source: str) -> None:
+    response = sam.invoke(f"{source}-tampered")
+    assert response["statusCode"] == 401, response
+    assert json.loads(response["body"])["error"]
+
+
+def test_invoke_stale_delivery_is_refused(sam: SamLocal) -> None:
+    assert sam.invoke("stripe-stale")["statusCode"] == 401
+
+
+def test_invoke_unknown_source_is_404(sam: SamLocal) -> None:
+    assert sam.invoke("unknown-source")["statusCode"] == 404
+
+
+def test_invoke_slack_url_verification_answers_the_challenge(sam: SamLocal) -> None:
+    response = sam.invoke("slack-url-verification")
+    assert response["statusCode"] == 200, response
+    assert json.loads(response["body"])["challenge"].startswith("challenge-")
+
+
+def test_invoke_worker_reports_exactly_the_poison_record(sam: SamLocal) -> None:
+    event, _ = sam.event("sqs-batch-poison")
+    poison = [r["messageId"] for r in event["Records"] if '"poison"' in r["body"]]
+    response = sam.invoke("sqs-batch-poison")
+    assert response == {"batchItemFailures": [{"itemIdentifier": poison[0]}]}
+    # The good records were processed: the worker re-created their archive.
+    for record in event["Records"]:
+        if record["messageId"] not in poison:
+            assert sam.wait_for_keys(f"/{json.loads(record['body'])['id']}.json")
+
+
+def test_start_api_signed_post_is_accepted_archived_and_deduplicated(sam: SamLocal) -> None:
+    port = free_port()
+    log = sam.events_dir.parent / "start-api.log"
+    with log.open("ab") as output:
+        api = sam_local.start_api(
+            port, sam.cloud.env_vars, sam.build_dir, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base_url, timeout=120) as http:
+            started = time.monotonic()
+            assert http.get("/health").status_code == 200  # starts the container
+            print(f"\nsam local start-api first request: {time.monotonic() - started:.2f}s")
+            body = json.dumps({"zen": "Keep it logically awesome.", "n": uuid.uuid4().hex})
+            url, headers = _github(base_url, body.encode())
+            started = time.monotonic()
+            first = http.post(url, content=body, headers=headers)
+            print(f"signed POST: {time.monotonic() - started:.3f}s")
+            assert first.status_code == 202, first.text
+            delivery = first.json()["id"]
+            assert sam.wait_for_keys(f"/{delivery}.body")
+            second = http.post(url, content=body, headers=headers)
+            assert second.status_code == 200, second.text
+            assert second.json()["status"] == "duplicate"
+    finally:
+        sam_local.stop_api(api)
+    assert api.returncode is not None
+
+
+def _github(base_url: str, body: bytes) -> tuple[str, dict[str, str]]:
+    source = sample.demo_sources()["github"]
+    url = f"{base_url}/webhooks/github"
+    headers = sample.sign(
+        source,
+        body,
+        url=url,
+        now=time.time(),
+        event_type="push",
+        delivery_id=str(uuid.uuid4()),
+        content_type="application/json",
+    )
+    return url, headers
