@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from . import metrics
 from .aws import AWS_ERRORS, error_code
 from .dedup import Claim, DedupTable, dedup_key
 from .errors import DeliveryInFlight, HandoffFailed, UnknownSource
 from .logs import logger
 from .queue import Envelope, WorkQueue
-from .retries import DEFAULT_BACKOFF, Backoff, count_failure, retry
+from .retries import DEFAULT_BACKOFF, Backoff, retry
 from .settings import Settings
 from .signatures import Reply, SignedRequest
 from .sources import Source
@@ -173,7 +174,7 @@ class Receiver:
                 "archive failed; the worker will re-create it",
                 extra={"delivery_id": accepted.envelope.id, "aws_error": error_code(error)},
             )
-            count_failure("ArchiveFailed", source=accepted.envelope.source)
+            metrics.emit({"ArchiveFailed": 1}, source=accepted.envelope.source)
 
     def hand_off_after_ack(self, accepted: Accepted) -> None:
         """ACK_POLICY=instant: the sender has its 202 already; make the delivery durable now."""
@@ -202,7 +203,7 @@ class Receiver:
                 "acknowledged delivery lost: hand-off failed after retries",
                 extra={**log, "aws_error": error_code(error)},
             )
-            count_failure("AcknowledgedDeliveryLost", source=envelope.source)
+            metrics.emit({"AcknowledgedDeliveryLost": 1}, source=envelope.source)
             if claim is Claim.CLAIMED:
                 self._release(key, token, log)
             return

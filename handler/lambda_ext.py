@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from . import metrics
 from .logs import logger
-from .retries import DEFAULT_BACKOFF, Backoff, callable_name, count_failure, describe, retry
+from .retries import DEFAULT_BACKOFF, Backoff, callable_name, describe, retry
 
 EXTENSION_NAME = "webhook-after-response"
 EXTENSIONS_API = "2020-01-01/extension"
@@ -151,7 +152,7 @@ class AfterResponse:
                     "error": describe(error),
                 },
             )
-            count_failure("AfterResponseTaskFailed", task=job.name)
+            metrics.emit({"AfterResponseTaskFailed": 1}, task=job.name)
 
     def _call(self, job: Job) -> None:
         result = job.func(*job.args, **job.kwargs)
@@ -218,7 +219,7 @@ class Extension:
                     "after-response work still running at the invocation deadline",
                     extra={"request_id": event.get("requestId")},
                 )
-                count_failure("AfterResponseDeadline")
+                metrics.emit({"AfterResponseDeadline": 1})
 
 
 @dataclass

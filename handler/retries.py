@@ -1,7 +1,8 @@
-"""Bounded retries with backoff for work done after the ack, and the metric when they run out.
+"""Bounded retries with backoff for work done after the ack.
 
-After the response nobody is waiting to see an error: a failure must be retried here, then end in
-one structured error line and one CloudWatch metric (EMF on stdout), never in silence.
+After the response nobody is waiting to see an error: a failure is retried here, and when the
+retries run out the caller ends it in one structured error line and one metric (handler/metrics),
+never in silence.
 """
 
 from __future__ import annotations
@@ -12,11 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .logs import logger
-
 T = TypeVar("T")
-
-METRICS_NAMESPACE = "WebhookReceiver"
 
 
 @dataclass(frozen=True)
@@ -51,20 +48,6 @@ def retry(
                 raise
             sleep(backoff.delay(attempt))
             attempt += 1
-
-
-def count_failure(metric: str, **dimensions: str) -> None:
-    """One EMF metric line. Imported here, on the failure path only, so cold start never pays."""
-    try:
-        from aws_lambda_powertools.metrics import MetricUnit, single_metric
-
-        with single_metric(
-            name=metric, unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE
-        ) as emf:
-            for name, value in dimensions.items():
-                emf.add_dimension(name=name, value=value)
-    except Exception:  # the metric must never hide the error being reported
-        logger.exception("could not emit metric", extra={"metric": metric})
 
 
 def describe(error: BaseException) -> str:
