@@ -41,10 +41,11 @@ def _is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-def _old_status(error: ClientError) -> str | None:
+def _old_attribute(error: ClientError, name: str) -> str | None:
+    """An attribute of the item a failed condition found (ReturnValuesOnConditionCheckFailure)."""
     item: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
-    status = item.get("status", {}).get("S")
-    return str(status) if status is not None else None
+    value = item.get(name, {}).get("S")
+    return str(value) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,12 @@ class DedupTable:
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
-            return (Claim.IN_FLIGHT if _old_status(error) == CLAIMED else Claim.DUPLICATE), token
+            status = _old_attribute(error, "status")
+            if status == CLAIMED and _old_attribute(error, "owner") == token:
+                # botocore retried a PutItem that had succeeded (its answer was lost or late):
+                # the claim in the table is this very one, not another copy's.
+                return Claim.CLAIMED, token
+            return (Claim.IN_FLIGHT if status == CLAIMED else Claim.DUPLICATE), token
         return Claim.CLAIMED, token
 
     def mark_enqueued(self, key: str, token: str) -> None:
@@ -135,7 +141,8 @@ class DedupTable:
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
-            return (Hold.DONE if _old_status(error) == PROCESSED else Hold.BUSY), token
+            done = _old_attribute(error, "status") == PROCESSED
+            return (Hold.DONE if done else Hold.BUSY), token
         return Hold.STARTED, token
 
     def mark_processed(self, key: str, token: str, outcome: dict[str, Any], now: float) -> bool:

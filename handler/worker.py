@@ -22,11 +22,12 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from . import metrics, wiring
-from .aws import AwsClients
+from .aws import AWS_ERRORS, AwsClients
 from .dedup import DedupTable, Hold, dedup_key
 from .logs import logger
 from .processors import Event, Outcome, find_processor
 from .queue import Envelope
+from .retries import DEFAULT_BACKOFF, Backoff, retry
 from .settings import get_settings
 from .storage import Archive, meta_key
 
@@ -44,6 +45,8 @@ class Worker:
     dedup: DedupTable
     archive: Archive
     clock: Callable[[], float] = time.time
+    backoff: Backoff = DEFAULT_BACKOFF
+    sleep: Callable[[float], None] = time.sleep
 
     def handle(self, envelope: Envelope) -> Outcome | None:
         log = {"delivery_id": envelope.id, "source": envelope.source}
@@ -69,7 +72,15 @@ class Worker:
         except Exception as error:
             self.dedup.release_processing(key, token, f"{type(error).__name__}: {error}")
             raise
-        if not self.dedup.mark_processed(key, token, outcome, self.clock()):
+        # The effect has happened: if recording it fails, a redelivery would run it again. The
+        # write is conditional on our own token, so retrying it is safe.
+        recorded = retry(
+            lambda: self.dedup.mark_processed(key, token, outcome, self.clock()),
+            backoff=self.backoff,
+            retry_on=AWS_ERRORS,
+            sleep=self.sleep,
+        )
+        if not recorded:
             logger.warning("processing lease was lost before the outcome was recorded", extra=log)
         return outcome
 

@@ -36,8 +36,11 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     }
 
 
+WAIT_SECONDS = 1
+
+
 def poll_once(
-    worker: Worker, sqs: Any, queue_url: str, queue_arn: str, wait_seconds: int = 1
+    worker: Worker, sqs: Any, queue_url: str, queue_arn: str, wait_seconds: int = WAIT_SECONDS
 ) -> tuple[int, int]:
     """Receive one batch, process it, delete what succeeded; returns (succeeded, failed)."""
     messages = sqs.receive_message(
@@ -64,7 +67,12 @@ def poll_once(
 
 def run(stop: threading.Event) -> None:
     settings = get_settings()
-    sqs = AwsClients.create(settings).sqs
+    # A long poll holds the connection for up to WAIT_SECONDS: a read timeout shorter than that
+    # (the receiver's may be 1 s) would time out every receive and starve the worker.
+    polling = settings.model_copy(
+        update={"aws_read_timeout": max(settings.aws_read_timeout, WAIT_SECONDS + 5)}
+    )
+    sqs = AwsClients.create(polling).sqs
     queue_url = (
         settings.work_queue_url or sqs.get_queue_url(QueueName=settings.work_queue_name)["QueueUrl"]
     )
