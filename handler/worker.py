@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from . import metrics, wiring
-from .aws import AWS_ERRORS, AwsClients
+from .aws import AWS_ERRORS, AwsClients, error_code
 from .dedup import DedupTable, Hold, dedup_key
 from .logs import logger
 from .processors import Event, Outcome, find_processor
@@ -74,12 +74,23 @@ class Worker:
             raise
         # The effect has happened: if recording it fails, a redelivery would run it again. The
         # write is conditional on our own token, so retrying it is safe.
-        recorded = retry(
-            lambda: self.dedup.mark_processed(key, token, outcome, self.clock()),
-            backoff=self.backoff,
-            retry_on=AWS_ERRORS,
-            sleep=self.sleep,
-        )
+        try:
+            recorded = retry(
+                lambda: self.dedup.mark_processed(key, token, outcome, self.clock()),
+                backoff=self.backoff,
+                retry_on=AWS_ERRORS,
+                sleep=self.sleep,
+            )
+        except AWS_ERRORS as error:
+            # Still a success for SQS: failing the record would redeliver it and repeat the
+            # effect. The record stays "processing" (its lease ends; a later copy may run again,
+            # which is why processors key their effects by delivery id).
+            logger.error(
+                "outcome not recorded; the message is not retried",
+                extra={**log, "aws_error": error_code(error)},
+            )
+            metrics.emit({"OutcomeNotRecorded": 1}, source=envelope.source)
+            return outcome
         if not recorded:
             logger.warning("processing lease was lost before the outcome was recorded", extra=log)
         return outcome

@@ -92,3 +92,26 @@ def test_a_failed_outcome_write_does_not_run_the_processor_twice(
     assert counting_processor == ["record-fails-once"], (first, counting_processor)
     state = worker.dedup.get(dedup_key("github", "record-fails-once"))
     assert state is not None and state["status"] == "processed"
+
+
+def test_an_outcome_that_cannot_be_recorded_is_not_retried(
+    client: TestClient,
+    clients: AwsClients,
+    resources: Resources,
+    worker: Worker,
+    counting_processor: list[str],
+) -> None:
+    """DynamoDB down for every retry after the effect: SQS must not redeliver (second effect)."""
+    body = b'{"n": 2}'
+    url, headers = sign("github", body, delivery_id="record-never", event_type="reliability.count")
+    assert client.post(url, content=body, headers=headers).status_code == 202
+    messages = clients.sqs.receive_message(QueueUrl=resources.queue_url)["Messages"]
+    event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:webhook-work")
+    down = dataclasses.replace(
+        worker.dedup, dynamodb=FlakyDynamoDB(worker.dedup.dynamodb, failures=1_000)
+    )
+    result = handle_batch(dataclasses.replace(worker, dedup=down, sleep=lambda _: None), event)
+    assert result["batchItemFailures"] == []
+    assert counting_processor == ["record-never"]
+    state = worker.dedup.get(dedup_key("github", "record-never"))
+    assert state is not None and state["status"] == "processing"
