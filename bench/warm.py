@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.common import median, receiver_env, stub_io, webhook_event
+from bench.common import CONTEXT, median, receiver_env, stub_io, webhook_event
 
 
 class SettledExtension:
@@ -66,7 +66,7 @@ def run(quick: bool) -> dict[str, Any]:
     handlers = subjects()
     event = webhook_event()
     for name, handler in handlers.items():  # warm-up, and check every subject accepts
-        response = handler(event, None)
+        response = handler(event, CONTEXT)
         assert response["statusCode"] == 202, (name, response)
         getattr(handler, "settle", lambda: None)()
     per_call: dict[str, list[float]] = {name: [] for name in handlers}
@@ -78,7 +78,7 @@ def run(quick: bool) -> dict[str, Any]:
             spent = 0.0
             for _ in range(batch):
                 started = time.perf_counter()
-                handler(event, None)
+                handler(event, CONTEXT)
                 spent += time.perf_counter() - started
                 if settle is not None:  # untimed: Lambda would do this after the response
                     settle()

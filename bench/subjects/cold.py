@@ -5,7 +5,7 @@ Run in a fresh process per measurement; the parent times spawn → exit and read
 
 import sys
 
-from bench.common import stub_io, webhook_event
+from bench.common import CONTEXT, stub_io, webhook_event
 
 
 def main(kind: str) -> int:
@@ -14,15 +14,15 @@ def main(kind: str) -> int:
         import handler.main as subject
 
         stub_io(subject.receiver)
-        response = subject.lambda_handler(event, None)
+        response = subject.lambda_handler(event, CONTEXT)
     elif kind == "bare":
         from bench.subjects import bare
 
-        response = bare.handler(event, None)
+        response = bare.handler(event, CONTEXT)
     elif kind == "powertools":
         from bench.subjects import powertools
 
-        response = powertools.handler(event, None)
+        response = powertools.handler(event, CONTEXT)
     else:
         raise SystemExit(f"unknown subject {kind}")
     return 0 if response["statusCode"] == 202 else 1
