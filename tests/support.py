@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+import httpx
+import pytest
 from nacl.signing import SigningKey
 
 from handler.settings import Settings
 from handler.signatures import SigningInput
 from handler.signatures.twilio import signed_url
 from handler.sources import Source, load_sources
+from infra.processes import EMULATOR_CREDENTIALS, free_port, start_moto, start_receiver, stop
+from infra.resources import Resources, create_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SOURCES = ROOT / "infra" / "demo-sources.toml"
@@ -89,3 +98,58 @@ def scheme_sources() -> list[str]:
 
 def object_body(s3: Any, bucket: str, key: str) -> bytes:
     return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+@dataclass
+class RunningStack:
+    """A moto server and a receiver (uvicorn) on free ports, as end-to-end tests get them."""
+
+    aws_url: str
+    base_url: str
+    resources: Resources
+    env: dict[str, str]
+    workdir: Path
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / "processes.log"
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30)
+
+
+@contextmanager
+def running_stack(
+    workdir: Path, extra_sources: str, env: Mapping[str, str]
+) -> Iterator[RunningStack]:
+    """Start moto + resources + a receiver serving the demo sources plus `extra_sources` (TOML)."""
+    sources = workdir / "sources.toml"
+    sources.write_text(DEMO_SOURCES.read_text() + extra_sources)
+    processes: list[subprocess.Popen[bytes]] = []
+    with (workdir / "processes.log").open("ab") as output:
+        try:
+            aws_port = free_port()
+            aws_url = f"http://127.0.0.1:{aws_port}"
+            processes.append(start_moto("127.0.0.1", aws_port, stdout=output, stderr=output))
+            stack_env = {**EMULATOR_CREDENTIALS, "AWS_ENDPOINT_URL": aws_url}
+            with pytest.MonkeyPatch.context() as patch:
+                for name, value in stack_env.items():
+                    patch.setenv(name, value)
+                resources = create_resources(endpoint_url=aws_url, visibility_timeout=2)
+            stack_env |= resources.environment() | {"WEBHOOK_SOURCES_FILE": str(sources), **env}
+            port = free_port()
+            processes.append(
+                start_receiver("127.0.0.1", port, stack_env, stdout=output, stderr=output)
+            )
+            yield RunningStack(aws_url, f"http://127.0.0.1:{port}", resources, stack_env, workdir)
+        finally:
+            stop(processes)

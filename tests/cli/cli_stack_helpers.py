@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import boto3
 from typer.testing import CliRunner
 
 from handler import wiring
@@ -16,7 +13,7 @@ from handler.cli import app
 from handler.settings import Settings
 from handler.worker import Worker
 from infra.local_worker import poll_once
-from infra.resources import Resources
+from support import RunningStack
 
 
 def archived_meta_key(s3: Any, bucket: str, source: str, delivery_id: str) -> str:
@@ -28,22 +25,8 @@ def archived_meta_key(s3: Any, bucket: str, source: str, delivery_id: str) -> st
     )
 
 
-@dataclass
-class CliStack:
-    aws_url: str
-    base_url: str
-    resources: Resources
-    env: dict[str, str]
-    workdir: Path
-
-    def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.aws_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+class CliStack(RunningStack):
+    """The running stack, plus the CLI run in-process with its environment."""
 
     def cli(self, *args: str, env: dict[str, str | None] | None = None) -> Any:
         """Run `webhooks ARGS` in-process with the stack's environment."""

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
+from dataclasses import fields
 
 import pytest
 from cli_stack_helpers import CliStack
 
 from handler.processors.effects import EffectStore, use_store
-from infra.processes import EMULATOR_CREDENTIALS, free_port, start_moto, start_receiver, stop
-from infra.resources import create_resources
-from support import DEMO_SOURCES
+from support import running_stack
 
 # The receiver still holds the old secret; the sender already signs with the new one.
 ROTATING = """
@@ -24,32 +21,9 @@ secrets = ["old-rotating-secret"]
 
 @pytest.fixture(scope="session")
 def cli_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliStack]:
-    workdir = tmp_path_factory.mktemp("cli")
-    sources = workdir / "sources.toml"
-    shutil.copy(DEMO_SOURCES, sources)
-    with sources.open("a") as handle:
-        handle.write(ROTATING)
-    log = workdir / "processes.log"
-    processes: list[subprocess.Popen[bytes]] = []
-    with log.open("ab") as output:
-        try:
-            aws_port = free_port()
-            aws_url = f"http://127.0.0.1:{aws_port}"
-            processes.append(start_moto("127.0.0.1", aws_port, stdout=output, stderr=output))
-            env = {**EMULATOR_CREDENTIALS, "AWS_ENDPOINT_URL": aws_url}
-            with pytest.MonkeyPatch.context() as patch:
-                for name, value in env.items():
-                    patch.setenv(name, value)
-                resources = create_resources(endpoint_url=aws_url, visibility_timeout=2)
-            env |= resources.environment() | {
-                "WEBHOOK_SOURCES_FILE": str(sources),
-                "CLAIM_CHECK_BYTES": "20000",
-            }
-            port = free_port()
-            processes.append(start_receiver("127.0.0.1", port, env, stdout=output, stderr=output))
-            yield CliStack(aws_url, f"http://127.0.0.1:{port}", resources, env, workdir)
-        finally:
-            stop(processes)
+    env = {"CLAIM_CHECK_BYTES": "20000"}
+    with running_stack(tmp_path_factory.mktemp("cli"), ROTATING, env) as running:
+        yield CliStack(**{field.name: getattr(running, field.name) for field in fields(running)})
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 import stripe
-from e2e_stack import Stack
 from slack_sdk.signature import SignatureVerifier
 from standardwebhooks.webhooks import Webhook
 from twilio.request_validator import RequestValidator
@@ -25,7 +24,7 @@ from twilio.request_validator import RequestValidator
 from handler.queue import Envelope
 from handler.signatures.twilio import signed_url
 from infra.processes import free_port, start_receiver, stop
-from support import DISCORD_KEY, SOURCES, sign
+from support import DISCORD_KEY, SOURCES, RunningStack, sign
 
 pytestmark = pytest.mark.e2e
 
@@ -122,7 +121,7 @@ def official_delivery(source: str, base_url: str) -> tuple[str, dict[str, str], 
     return url, headers, body, unique
 
 
-def envelopes(stack: Stack, wait: float = 0) -> list[Envelope]:
+def envelopes(stack: RunningStack, wait: float = 0) -> list[Envelope]:
     sqs = stack.client("sqs")
     found: list[Envelope] = []
     while True:
@@ -140,7 +139,7 @@ def envelopes(stack: Stack, wait: float = 0) -> list[Envelope]:
         )
 
 
-def archived(stack: Stack, key: str, timeout: float = 10) -> bytes:
+def archived(stack: RunningStack, key: str, timeout: float = 10) -> bytes:
     """An archive object, waiting for the background task that writes it after the response."""
     s3 = stack.client("s3")
     deadline = time.monotonic() + timeout
@@ -154,7 +153,7 @@ def archived(stack: Stack, key: str, timeout: float = 10) -> bytes:
 
 
 @pytest.mark.parametrize("source", SCHEME_SOURCES)
-def test_official_signatures_are_accepted_and_archived(stack: Stack, source: str) -> None:
+def test_official_signatures_are_accepted_and_archived(stack: RunningStack, source: str) -> None:
     url, headers, body, expected_id = official_delivery(source, stack.base_url)
     with stack.http() as http:
         response = http.post(url, content=body, headers=headers)
@@ -168,7 +167,7 @@ def test_official_signatures_are_accepted_and_archived(stack: Stack, source: str
 
 # GitLab's token is a shared secret, not a signature of the body: nothing to tamper with.
 @pytest.mark.parametrize("source", [s for s in SCHEME_SOURCES if s != "gitlab"])
-def test_tampered_bodies_are_refused(stack: Stack, source: str) -> None:
+def test_tampered_bodies_are_refused(stack: RunningStack, source: str) -> None:
     url, headers, body, _ = official_delivery(source, stack.base_url)
     with stack.http() as http:
         response = http.post(url, content=body + b" ", headers=headers)
@@ -178,7 +177,7 @@ def test_tampered_bodies_are_refused(stack: Stack, source: str) -> None:
         assert value not in response.text
 
 
-def test_wrong_gitlab_token_is_refused(stack: Stack) -> None:
+def test_wrong_gitlab_token_is_refused(stack: RunningStack) -> None:
     url, headers, body, _ = official_delivery("gitlab", stack.base_url)
     headers["X-Gitlab-Token"] = "not-the-token"
     with stack.http() as http:
@@ -187,7 +186,7 @@ def test_wrong_gitlab_token_is_refused(stack: Stack) -> None:
 
 
 @pytest.mark.parametrize("source", ["stripe", "slack", "standard", "discord"])
-def test_stale_signatures_are_refused(stack: Stack, source: str) -> None:
+def test_stale_signatures_are_refused(stack: RunningStack, source: str) -> None:
     body = json.dumps({"id": "evt_stale", "type": "x", "event_id": "Ev1"}).encode()
     url, headers = sign(source, body, base_url=stack.base_url, now=time.time() - 3600)
     with stack.http() as http:
@@ -196,7 +195,7 @@ def test_stale_signatures_are_refused(stack: Stack, source: str) -> None:
     assert response.json()["error"] == "stale_timestamp"
 
 
-def test_rotation_accepts_old_and_new_secret_and_nothing_else(stack: Stack) -> None:
+def test_rotation_accepts_old_and_new_secret_and_nothing_else(stack: RunningStack) -> None:
     body = b'{"rotation": true}'
     with stack.http() as http:
         for secret_value, status in (
@@ -212,7 +211,7 @@ def test_rotation_accepts_old_and_new_secret_and_nothing_else(stack: Stack) -> N
             assert response.status_code == status, (secret_value, response.text)
 
 
-def test_twilio_json_body_with_body_sha256(stack: Stack) -> None:
+def test_twilio_json_body_with_body_sha256(stack: RunningStack) -> None:
     body = json.dumps({"event": "call.completed"}).encode()
     url = signed_url(f"{stack.base_url}/webhooks/twilio", body)
     signature = RequestValidator(secret("twilio")).compute_signature(url, {})
@@ -222,7 +221,7 @@ def test_twilio_json_body_with_body_sha256(stack: Stack) -> None:
     assert response.status_code == 202, response.text
 
 
-def test_byte_exact_archive_of_a_one_megabyte_non_utf8_crlf_body(stack: Stack) -> None:
+def test_byte_exact_archive_of_a_one_megabyte_non_utf8_crlf_body(stack: RunningStack) -> None:
     body = (b"\xff\xfe\x00line\r\n" * 120_000)[:1_000_000]  # over CLAIM_CHECK_BYTES: claim-checked
     url, headers = sign(
         "github", body, base_url=stack.base_url, content_type="application/octet-stream"
@@ -238,7 +237,7 @@ def test_byte_exact_archive_of_a_one_megabyte_non_utf8_crlf_body(stack: Stack) -
     assert meta["body_size"] == 1_000_000
 
 
-def test_concurrent_copies_of_one_delivery_make_one_message(stack: Stack) -> None:
+def test_concurrent_copies_of_one_delivery_make_one_message(stack: RunningStack) -> None:
     stack.client("sqs").purge_queue(QueueUrl=stack.resources.queue_url)
     body = json.dumps({"id": "evt_storm", "type": "invoice.paid"}).encode()
     url, headers = sign("stripe", body, base_url=stack.base_url)
@@ -254,7 +253,7 @@ def test_concurrent_copies_of_one_delivery_make_one_message(stack: Stack) -> Non
     assert [e.id for e in envelopes(stack)] == ["evt_storm"]
 
 
-def test_sqs_unreachable_is_503_and_the_sender_retry_succeeds(stack: Stack) -> None:
+def test_sqs_unreachable_is_503_and_the_sender_retry_succeeds(stack: RunningStack) -> None:
     closed_port = free_port()  # nothing listens here
     port = free_port()
     env = {**stack.env, "AWS_ENDPOINT_URL_SQS": f"http://127.0.0.1:{closed_port}"}
@@ -277,7 +276,7 @@ def test_sqs_unreachable_is_503_and_the_sender_retry_succeeds(stack: Stack) -> N
 
 
 def test_worker_processes_a_delivery_exactly_once(
-    stack: Stack, worker_process: subprocess.Popen[bytes]
+    stack: RunningStack, worker_process: subprocess.Popen[bytes]
 ) -> None:
     body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "type": "invoice.paid"}).encode()
     url, headers = sign("stripe", body, base_url=stack.base_url)
