@@ -164,6 +164,24 @@ class DedupTable:
             {":error": {"S": error[:1000]}},
         )
 
+    def reset_for_replay(self, key: str, now: float) -> None:
+        """A forced replay: back to "enqueued" so the worker takes it again; history is kept."""
+        self.dynamodb.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": key}},
+            UpdateExpression=(
+                "SET #status = :enqueued, replayed_at = :now,"
+                " replays = if_not_exists(replays, :zero) + :one REMOVE lease_until, #owner"
+            ),
+            ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
+            ExpressionAttributeValues={
+                ":enqueued": {"S": ENQUEUED},
+                ":now": {"N": str(int(now))},
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+            },
+        )
+
     def get(self, key: str) -> dict[str, Any] | None:
         response = self.dynamodb.get_item(
             TableName=self.table, Key={"pk": {"S": key}}, ConsistentRead=True

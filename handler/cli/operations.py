@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import wiring
 from ..aws import AwsClients
-from ..dedup import ENQUEUED, PROCESSED, PROCESSING, DedupTable, dedup_key
+from ..dedup import PROCESSED, PROCESSING, DedupTable, dedup_key
 from ..errors import ReceiverError
 from ..ingest import Receiver
 from ..metrics import REPLAY_ATTRIBUTE
@@ -287,27 +287,9 @@ class Operations:
         if dry_run:
             return outcome("would_replay", f"status {status or 'none'}")
         if force and record is not None:
-            self.reset_record(key, now)
+            self.dedup.reset_for_replay(key, now)
         self.send_replay(delivery.envelope(body, self.settings.claim_check_bytes))
         return outcome("replayed", f"was {status or 'none'}")
-
-    def reset_record(self, key: str, now: int) -> None:
-        """--force: back to "enqueued", so the worker takes it again; history is kept."""
-        self.clients.dynamodb.update_item(
-            TableName=self.settings.idempotency_table,
-            Key={"pk": {"S": key}},
-            UpdateExpression=(
-                "SET #status = :enqueued, replayed_at = :now,"
-                " replays = if_not_exists(replays, :zero) + :one REMOVE lease_until, #owner"
-            ),
-            ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
-            ExpressionAttributeValues={
-                ":enqueued": {"S": ENQUEUED},
-                ":now": {"N": str(now)},
-                ":zero": {"N": "0"},
-                ":one": {"N": "1"},
-            },
-        )
 
     def send_replay(self, envelope: Envelope) -> str:
         response = self.clients.sqs.send_message(
