@@ -32,6 +32,13 @@ def error_response(
     return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
 
+def rejection(source: str, error: VerificationError) -> JSONResponse:
+    """A delivery refused by its scheme (401/415/422): logged and counted by reason."""
+    logger.info("rejected", extra={"reason": error.reason})
+    metrics.delivery_rejected(source, error.reason)
+    return error_response(error.status, error.reason, error.detail)
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused as soon as it is known to exceed `limit`, never buffered past it."""
     declared = request.headers.get("content-length")
@@ -144,9 +151,7 @@ def create_app(
             # Kept after the 401 (capped, rate-limited) for re-verification after a secret fix.
             # Returned, not raised: a raised error would drop the background task.
             background_tasks.add_task(quarantine.keep, source, signed, error)
-            logger.info("rejected", extra={"reason": error.reason})
-            metrics.delivery_rejected(source, error.reason)
-            return error_response(error.status, error.reason, error.detail)
+            return rejection(source, error)
         if isinstance(result, Handshake):
             if result.reply.body is None:
                 return Response(status_code=result.reply.status)
@@ -179,9 +184,7 @@ def create_app(
 
     @app.exception_handler(VerificationError)
     async def verification_error(request: Request, error: VerificationError) -> JSONResponse:
-        logger.info("rejected", extra={"reason": error.reason, "path": request.url.path})
-        metrics.delivery_rejected(request.path_params.get("source", "-"), error.reason)
-        return error_response(error.status, error.reason, error.detail)
+        return rejection(request.path_params.get("source", "-"), error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
