@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from .errors import ConfigError
 from .settings import Settings
-from .signatures import SCHEMES, Scheme, SchemeOptions
+from .signatures import SCHEMES, Scheme, SchemeOptions, SigningInput
 
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -36,6 +36,31 @@ class Source:
     scheme: Scheme[Any]
     secrets: tuple[str, ...] = field(repr=False)  # never let a secret reach a log through repr()
     options: SchemeOptions
+
+    def sign(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        now: float,
+        event_type: str,
+        delivery_id: str,
+        content_type: str = "application/json",
+        secret: str | None = None,
+    ) -> dict[str, str]:
+        """The headers this source's sender would send, signed with its first secret."""
+        if self.scheme.sign is None:
+            raise ValueError(f"scheme {self.scheme.name} cannot sign (no sender key here)")
+        message = SigningInput(
+            body=body,
+            secret=self.secrets[0] if secret is None else secret,
+            url=url,
+            now=now,
+            event_type=event_type,
+            delivery_id=delivery_id,
+            content_type=content_type,
+        )
+        return self.scheme.sign(message, self.options)
 
 
 def aws_resolver(session_factory: Callable[[str], Any]) -> ReferenceResolver:

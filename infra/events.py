@@ -26,7 +26,7 @@ from typing import Any
 
 from handler.queue import Envelope
 from handler.settings import Settings
-from handler.signatures import SignedRequest, SigningInput
+from handler.signatures import SignedRequest
 from handler.signatures.twilio import signed_url
 from handler.sources import Source, load_sources
 
@@ -160,18 +160,15 @@ def sign(
     """The headers the source's sender would send (Discord: the demo key pair)."""
     if source.scheme.name == "discord":
         return discord_headers(body, now, content_type)
-    if source.scheme.sign is None:
-        raise ValueError(f"scheme {source.scheme.name} cannot sign")
-    message = SigningInput(
-        body=body,
-        secret=source.secrets[0],
+    headers = source.sign(
+        body,
         url=url,
         now=now,
         event_type=event_type,
         delivery_id=delivery_id,
         content_type=content_type,
     )
-    return {k.lower(): v for k, v in source.scheme.sign(message, source.options).items()}
+    return {k.lower(): v for k, v in headers.items()}
 
 
 def tamper(body: bytes) -> bytes:

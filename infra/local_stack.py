@@ -20,8 +20,6 @@ from pathlib import Path
 
 from handler import wiring
 from handler.settings import Settings
-from handler.signatures import SigningInput
-from handler.signatures.github import SCHEME as GITHUB
 
 from .processes import EMULATOR_CREDENTIALS, start_moto, start_receiver, start_worker, stop
 from .resources import create_resources
@@ -36,16 +34,12 @@ def demo_curl(base_url: str, sources_file: str) -> str | None:
     if github is None:
         return None
     body = json.dumps({"zen": "Design for failure.", "hook_id": 1}).encode()
-    headers = GITHUB.sign(
-        SigningInput(
-            body=body,
-            secret=github.secrets[0],
-            url=f"{base_url}/webhooks/{github.name}",
-            now=time.time(),
-            event_type="ping",
-            delivery_id=str(uuid.uuid4()),
-        ),
-        github.options,
+    headers = github.sign(
+        body,
+        url=f"{base_url}/webhooks/{github.name}",
+        now=time.time(),
+        event_type="ping",
+        delivery_id=str(uuid.uuid4()),
     )
     parts = ["curl", "-sS", "-i", "-X", "POST", f"{base_url}/webhooks/{github.name}"]
     for name, value in headers.items():

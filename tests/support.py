@@ -18,7 +18,6 @@ import pytest
 from nacl.signing import SigningKey
 
 from handler.settings import Settings
-from handler.signatures import SigningInput
 from handler.signatures.twilio import signed_url
 from handler.sources import Source, load_sources
 from infra.processes import EMULATOR_CREDENTIALS, free_port, start_moto, start_receiver, stop
@@ -78,22 +77,15 @@ def sign(
             "x-signature-timestamp": timestamp,
         }
         return url, headers
-    assert source.scheme.sign is not None
-    message = SigningInput(
-        body=body,
-        secret=source.secrets[0],
+    headers = source.sign(
+        body,
         url=url,
         now=now,
         event_type=event_type,
         delivery_id=delivery_id or str(uuid.uuid4()),
         content_type=content_type,
     )
-    return url, source.scheme.sign(message, source.options)
-
-
-def scheme_sources() -> list[str]:
-    """One demo source per scheme."""
-    return list(SOURCES)
+    return url, headers
 
 
 def object_body(s3: Any, bucket: str, key: str) -> bytes:

@@ -30,7 +30,7 @@ from ..metrics import REPLAY_ATTRIBUTE
 from ..quarantine import Quarantine, QuarantinedDelivery, dated_keys
 from ..queue import Envelope
 from ..settings import Settings
-from ..signatures import SignedRequest, SigningInput, VerificationError, Verified
+from ..signatures import SignedRequest, VerificationError, Verified
 from ..signatures.twilio import signed_url
 from ..sources import Source
 from ..storage import ARCHIVE_PREFIX, Archive, meta_key
@@ -507,17 +507,7 @@ def sign_delivery(
     url = f"{base_url.rstrip('/')}/webhooks/{source.name}"
     if source.scheme.name == "twilio":
         url = signed_url(url, payload)
-    headers = source.scheme.sign(
-        SigningInput(
-            body=payload,
-            secret=source.secrets[0],
-            url=url,
-            now=now,
-            event_type=event,
-            delivery_id=identifier,
-        ),
-        source.options,
-    )
+    headers = source.sign(payload, url=url, now=now, event_type=event, delivery_id=identifier)
     return Signed(url, headers, payload, identifier)
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from handler.settings import Settings
-from handler.signatures import SigningInput
 from handler.signatures.twilio import signed_url
 from handler.sources import Source, load_sources
 
@@ -132,17 +131,15 @@ class Signer:
                 "x-signature-ed25519": signature,
                 "x-signature-timestamp": timestamp,
             }
-        assert source.scheme.sign is not None
-        message = SigningInput(
-            body=delivery.body,
-            secret=source.secrets[0] if secret is None else secret,
+        return path, source.sign(
+            delivery.body,
             url=url,
             now=now,
             event_type=delivery.event_type,
             delivery_id=delivery.id,
             content_type=delivery.content_type,
+            secret=secret,
         )
-        return path, source.scheme.sign(message, source.options)
 
 
 def _other_discord_key() -> Any:
