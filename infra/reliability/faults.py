@@ -97,6 +97,15 @@ class Chaos(threading.Thread):
                 stack.restart_worker(rng.randrange(stack.workers))
                 self.kills["worker"] += 1
                 next_worker = time.monotonic() + rng.uniform(0.3, 1.2)
+        # A cell whose traffic ended before its first scheduled kill still kills once, at once:
+        # the receiver's post-ack archives (S3 slowed down) and the workers' batches are still
+        # in flight then, and a kill cell that killed nothing would prove nothing.
+        if cell.kill_receiver and not self.kills["receiver"]:
+            stack.restart_receiver()
+            self.kills["receiver"] += 1
+        if cell.kill_worker and not self.kills["worker"]:
+            stack.restart_worker(rng.randrange(stack.workers))
+            self.kills["worker"] += 1
         stack.faults([])
 
 
@@ -139,7 +148,10 @@ def run_matrix(
         sender.deadline = started + cell_budget
         chaos.start()
         try:
-            spread = min(min_cell_seconds, cell_budget / 2)
+            # Kill cells get their full spread even when the matrix runs late: kills must land
+            # while deliveries are still arriving.
+            kills = cell.kill_receiver or cell.kill_worker
+            spread = min_cell_seconds if kills else min(min_cell_seconds, cell_budget / 2)
             send_all(sender, batch, concurrency, seed=rng.getrandbits(32), spread=spread)
         finally:
             chaos.done.set()
