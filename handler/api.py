@@ -39,6 +39,15 @@ def rejection(source: str, error: VerificationError) -> JSONResponse:
     return error_response(error.status, error.reason, error.detail)
 
 
+def acknowledgement(accepted: Accepted, status: int, label: str) -> JSONResponse:
+    """Our ack, or the one the sender requires (Discord interactions); the id in a header."""
+    headers = {"X-Delivery-Id": accepted.envelope.id}
+    if accepted.reply is not None:
+        return JSONResponse(accepted.reply.body, accepted.reply.status, headers=headers)
+    delivery = {"id": accepted.envelope.id, "source": accepted.envelope.source, "status": label}
+    return JSONResponse(delivery, status, headers=headers)
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refused as soon as it is known to exceed `limit`, never buffered past it."""
     declared = request.headers.get("content-length")
@@ -157,15 +166,14 @@ def create_app(
                 return Response(status_code=result.reply.status)
             return JSONResponse(result.reply.body, status_code=result.reply.status)
         metrics.add_delivery_log_keys(delivery_id=result.envelope.id)
-        delivery = {"id": result.envelope.id, "source": result.envelope.source}
         if result.duplicate:
             logger.info("duplicate delivery")
             metrics.delivery_acked(source, duplicate=True, started=started)
-            return JSONResponse({**delivery, "status": "duplicate"}, status_code=200)
+            return acknowledgement(result, 200, "duplicate")
         archive(result)
         logger.info("accepted", extra={"bytes": len(body)})
         metrics.delivery_acked(source, duplicate=False, started=started)
-        return JSONResponse({**delivery, "status": "accepted"}, status_code=202)
+        return acknowledgement(result, 202, "accepted")
 
     @app.get("/health")
     async def health() -> dict[str, Any]:

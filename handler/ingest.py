@@ -16,7 +16,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -63,6 +63,7 @@ class Accepted:
     duplicate: bool = False
     body_archived: bool = False  # the claim-check already wrote the body before the ack
     handed_off: bool = True  # False under ACK_POLICY=instant: claim and message come after
+    reply: Reply | None = None  # the ack the sender requires in place of ours (Verified.ack)
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,10 @@ class Receiver:
             return Handshake(verified.reply)
         envelope = self.envelope(source, request, verified.event_type, verified.sender_id, now)
         if self.settings.ack_policy == "instant":
-            return Accepted(envelope, request.body, handed_off=False)
-        return self.hand_off(envelope, request.body, now)
+            accepted = Accepted(envelope, request.body, handed_off=False)
+        else:
+            accepted = self.hand_off(envelope, request.body, now)
+        return replace(accepted, reply=verified.ack) if verified.ack else accepted
 
     def envelope(
         self,

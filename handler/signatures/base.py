@@ -40,7 +40,10 @@ class Reply:
 class Verified:
     event_type: str
     sender_id: str | None = None  # the sender's own delivery id; None means "hash the body"
-    reply: Reply | None = None
+    reply: Reply | None = None  # a handshake: answered with this, never enqueued
+    # Enqueued like any delivery, but acknowledged with the body the sender requires instead of
+    # ours (Discord interactions must be answered within 3 s: with a deferred response).
+    ack: Reply | None = None
 
 
 class VerificationError(Exception):

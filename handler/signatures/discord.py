@@ -2,7 +2,8 @@
 
 The configured "secrets" are the application's public keys (hex): Discord signs with its
 private key, so we can verify but never sign. One scheme serves both Interactions (PING type 1
-answered with PONG) and Webhook Events (PING type 0 answered with 204, events type 1).
+answered with PONG, the others enqueued and answered with a deferred response) and Webhook Events
+(PING type 0 answered with 204, events type 1).
 """
 
 from __future__ import annotations
@@ -23,6 +24,18 @@ from .base import (
 
 SIGNATURE_BYTES = 64
 KEY_BYTES = 32
+
+# Discord shows "interaction failed" unless each interaction is answered within 3 s. The work
+# happens later, in a processor that follows up with the interaction's token (valid 15 min), so
+# the ack is a deferred response: "thinking..." for commands and modals, none for components.
+DEFERRED = {
+    2: Reply(200, {"type": 5}),  # APPLICATION_COMMAND: DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    3: Reply(200, {"type": 6}),  # MESSAGE_COMPONENT: DEFERRED_UPDATE_MESSAGE
+    5: Reply(200, {"type": 5}),  # MODAL_SUBMIT: DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+}
+# Autocomplete cannot be deferred: its choices are due in the response, which a queue cannot
+# give. It is answered with no choices and not enqueued (it fires on every keystroke).
+NO_CHOICES = Reply(200, {"type": 8, "data": {"choices": []}})
 
 
 def decode_public_key(key: str) -> bytes:
@@ -83,7 +96,11 @@ def _classify(body: dict[str, object]) -> Verified:
         return Verified(event_type=inner or "webhook_event")
     if kind == 1:  # Interactions PING
         return Verified(event_type="ping", reply=Reply(200, {"type": 1}))
-    return Verified(event_type=f"interaction.{kind}", sender_id=string_field(body, "id"))
+    if kind == 4:
+        return Verified(event_type="interaction.4", reply=NO_CHOICES)
+    return Verified(
+        event_type=f"interaction.{kind}", sender_id=string_field(body, "id"), ack=DEFERRED.get(kind)
+    )
 
 
 SCHEME = Scheme("discord", SchemeOptions, verify, None, check_secret=decode_public_key)

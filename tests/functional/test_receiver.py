@@ -190,6 +190,30 @@ def test_discord_ping_gets_pong(client: TestClient) -> None:
     assert response.json() == {"type": 1}
 
 
+def test_discord_interaction_is_queued_and_acked_with_a_deferred_response(
+    client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    body = json.dumps({"id": "1000", "type": 2, "token": "t", "data": {"name": "deploy"}}).encode()
+    first = post(client, "discord", body)
+    assert first.status_code == 200 and first.json() == {"type": 5}
+    assert first.headers["x-delivery-id"] == "1000"
+    [envelope] = queued(clients, resources)
+    assert envelope.id == "1000" and envelope.event_type == "interaction.2"
+    again = post(client, "discord", body)  # a copy is still answered the way Discord expects
+    assert again.status_code == 200 and again.json() == {"type": 5}
+    assert queued(clients, resources) == []
+
+
+def test_discord_autocomplete_gets_no_choices_and_is_not_queued(
+    client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    body = json.dumps({"id": "1001", "type": 4, "token": "t"}).encode()
+    response = post(client, "discord", body)
+    assert response.status_code == 200
+    assert response.json() == {"type": 8, "data": {"choices": []}}
+    assert queued(clients, resources) == []
+
+
 def test_health(client: TestClient) -> None:
     response = client.get("/health")
     assert response.status_code == 200

@@ -238,7 +238,7 @@ CASES = [
         name="discord",
         options=SchemeOptions(),
         body=DISCORD_BODY,
-        expected=Verified("interaction.2", "1234"),
+        expected=Verified("interaction.2", "1234", ack=Reply(200, {"type": 5})),
         signature_header="x-signature-ed25519",
         malformed_signature="zz" * 64,
         secret=DISCORD_PUBLIC,

@@ -70,10 +70,33 @@ def test_a_webhook_event_takes_its_type_from_the_event() -> None:
     assert verify(signed({**body, "event": {}})) == Verified("webhook_event", None)
 
 
-@pytest.mark.parametrize("kind", [2, 3, 4, 5])
-def test_an_interaction_is_typed_and_keeps_its_id(kind: int) -> None:
+@pytest.mark.parametrize(
+    ("kind", "deferred"),
+    [
+        (2, 5),  # application command: DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+        (3, 6),  # message component: DEFERRED_UPDATE_MESSAGE
+        (5, 5),  # modal submit: DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    ],
+)
+def test_an_interaction_is_enqueued_with_its_id_and_acked_with_a_deferred_response(
+    kind: int, deferred: int
+) -> None:
     body = {"type": kind, "id": "786008729715212338", "version": 1, "token": "t"}
-    assert verify(signed(body)) == Verified(f"interaction.{kind}", "786008729715212338")
+    assert verify(signed(body)) == Verified(
+        f"interaction.{kind}", "786008729715212338", ack=Reply(200, {"type": deferred})
+    )
+
+
+def test_autocomplete_is_answered_with_no_choices_and_not_enqueued() -> None:
+    body = {"type": 4, "id": "786008729715212338", "version": 1, "token": "t"}
+    verified = verify(signed(body))
+    assert verified.reply == Reply(200, {"type": 8, "data": {"choices": []}})
+    assert verified.ack is None
+
+
+def test_an_unknown_interaction_type_is_enqueued_with_our_ack() -> None:
+    verified = verify(signed({"type": 99, "id": "7"}))
+    assert verified == Verified("interaction.99", "7")
 
 
 @pytest.mark.parametrize("body", [{"type": "1"}, {"type": True}, {"id": "9"}])
