@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.common import ROOT, median, receiver_env
 
-SUBJECTS = ["bare", "powertools", "ours"]
+SUBJECTS = ["bare", "powertools", "fastapi-floor", "ours"]
 
 
 def one_run(kind: str, env: dict[str, str]) -> tuple[float, float]:

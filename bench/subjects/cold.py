@@ -19,6 +19,10 @@ def main(kind: str) -> int:
         from bench.subjects import bare
 
         response = bare.handler(event, CONTEXT)
+    elif kind == "fastapi-floor":
+        from bench.subjects import fastapi_floor
+
+        response = fastapi_floor.handler(event, CONTEXT)
     elif kind == "powertools":
         from bench.subjects import powertools
 

@@ -1,13 +1,18 @@
-"""Context only: the same route on FastAPI + plain Mangum (BackgroundTasks before returning)."""
+"""The floor of any FastAPI receiver: the bare handler's verify + answer (and its two boto3
+clients) as a FastAPI route behind plain Mangum, with no storage, logs or metrics. Ours can only
+be slower; the gap between the two is our own work."""
 
 import hashlib
 import hmac
 import os
 
+import boto3
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
+s3 = boto3.client("s3")
+sqs = boto3.client("sqs")
 SECRET = os.environ["BENCH_SECRET"].encode()
 app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
