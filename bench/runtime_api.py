@@ -59,8 +59,7 @@ class FakeRuntimeAPI:
 
     @property
     def address(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"127.0.0.1:{self._server.server_port}"
 
     def __enter__(self) -> FakeRuntimeAPI:
         self._thread.start()

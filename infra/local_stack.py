@@ -52,7 +52,7 @@ def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
     env: dict[str, str] = {}
-    processes: list[subprocess.Popen[bytes]] = []
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
     def request_stop(signum: int, frame: object) -> None:
@@ -65,10 +65,8 @@ def main() -> int:
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         if not endpoint and os.environ.get("LOCAL_AWS", "1") != "0":
             aws_port = int(os.environ.get("LOCAL_AWS_PORT", "5000"))
-            processes.append(
-                start_moto(
-                    "127.0.0.1", aws_port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-                )
+            processes["moto server"] = start_moto(
+                "127.0.0.1", aws_port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
             endpoint = f"http://127.0.0.1:{aws_port}"
             env.update({**EMULATOR_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint})
@@ -79,8 +77,8 @@ def main() -> int:
         sources_file = os.environ.get("WEBHOOK_SOURCES_FILE") or str(DEMO_SOURCES)
         env["WEBHOOK_SOURCES_FILE"] = sources_file
         if os.environ.get("LOCAL_WORKER", "1") != "0":
-            processes.append(start_worker(env))
-        processes.append(start_receiver(host, port, env))
+            processes["worker"] = start_worker(env)
+        processes["receiver"] = start_receiver(host, port, env)
         base_url = f"http://{host}:{port}"
         print(f"\nreceiver:  {base_url}/webhooks/<source>")
         print(f"health:    {base_url}/health   docs: {base_url}/docs")
@@ -92,17 +90,14 @@ def main() -> int:
             print(f"\n  {command}\n")
         print("Ctrl-C stops everything.", flush=True)
         while not stopping:
-            for process in processes:
+            for name, process in processes.items():
                 if process.poll() is not None:
-                    print(
-                        f"{process.args[2]} exited with {process.returncode}; stopping",
-                        file=sys.stderr,
-                    )
+                    print(f"{name} exited with {process.returncode}; stopping", file=sys.stderr)
                     return 1
             time.sleep(0.2)
         return 0
     finally:
-        stop(processes)
+        stop(list(processes.values()))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from handler.aws import AwsClients
@@ -65,7 +66,7 @@ def poll_once(
     return len(done), len(failed)
 
 
-def run(stop: threading.Event) -> None:
+def run(stop: threading.Event, make_worker: Callable[[], Worker] = default_worker) -> None:
     settings = get_settings()
     # A long poll holds the connection for up to WAIT_SECONDS: a read timeout shorter than that
     # (the receiver's may be 1 s) would time out every receive and starve the worker.
@@ -79,7 +80,7 @@ def run(stop: threading.Event) -> None:
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]
-    worker = default_worker()
+    worker = make_worker()
     print(f"worker: polling {queue_url}", flush=True)
     while not stop.is_set():
         try:
@@ -89,11 +90,11 @@ def run(stop: threading.Event) -> None:
             stop.wait(1)
 
 
-def main() -> None:
+def main(make_worker: Callable[[], Worker] = default_worker) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    run(stop)
+    run(stop, make_worker)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from typing import Any
 
 # boto3 needs credentials even for an emulator; these are never real ones.
 EMULATOR_CREDENTIALS = {
@@ -48,12 +49,15 @@ def wait_for_http(
 
 
 def start(
-    args: list[str], env: Mapping[str, str] | None = None, **kwargs: object
+    args: list[str], env: Mapping[str, str] | None = None, **kwargs: Any
 ) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(args, env={**os.environ, **(env or {})}, **kwargs)  # type: ignore[call-overload]
+    process: subprocess.Popen[bytes] = subprocess.Popen(
+        args, env={**os.environ, **(env or {})}, **kwargs
+    )
+    return process
 
 
-def start_moto(host: str, port: int, **kwargs: object) -> subprocess.Popen[bytes]:
+def start_moto(host: str, port: int, **kwargs: Any) -> subprocess.Popen[bytes]:
     process = start(
         [sys.executable, "-m", "infra.moto_server", "-H", host, "-p", str(port)], **kwargs
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 
@@ -40,7 +40,7 @@ def create_resources(
     max_receive_count: int = 5,
     visibility_timeout: int = 30,
 ) -> Resources:
-    def client(service: str) -> Any:
+    def client(service: Literal["s3", "sqs", "dynamodb"]) -> Any:
         return boto3.client(service, endpoint_url=endpoint_url, region_name=DEFAULT_REGION)
 
     s3, sqs, dynamodb = client("s3"), client("sqs"), client("dynamodb")

@@ -3,6 +3,8 @@ sleeps `ms` milliseconds. BENCH_MODE=ack_first (ours) or plain (Mangum as it com
 
 import os
 import time
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import BackgroundTasks, FastAPI
 from mangum import Mangum
@@ -23,7 +25,6 @@ def work(ms: float, background: BackgroundTasks) -> dict[str, str]:
 
 
 mangum = Mangum(app, lifespan="off")
+handler: Callable[..., Any] = mangum
 if os.environ.get("BENCH_MODE") == "ack_first":
     handler = AckFirst(mangum, runner, start_extension(runner))
-else:
-    handler = mangum

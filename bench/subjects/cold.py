@@ -4,31 +4,34 @@ Run in a fresh process per measurement; the parent times spawn → exit and read
 """
 
 import sys
+from typing import Any
 
 from bench.common import CONTEXT, stub_io, webhook_event
 
 
 def main(kind: str) -> int:
     event = webhook_event()
+    handle: Any
     if kind == "ours":
         import handler.main as subject
 
         stub_io(subject.receiver)
-        response = subject.lambda_handler(event, CONTEXT)
+        handle = subject.lambda_handler
     elif kind == "bare":
         from bench.subjects import bare
 
-        response = bare.handler(event, CONTEXT)
+        handle = bare.handler
     elif kind == "fastapi-floor":
         from bench.subjects import fastapi_floor
 
-        response = fastapi_floor.handler(event, CONTEXT)
+        handle = fastapi_floor.handler
     elif kind == "powertools":
         from bench.subjects import powertools
 
-        response = powertools.handler(event, CONTEXT)
+        handle = powertools.handler
     else:
         raise SystemExit(f"unknown subject {kind}")
+    response = handle(event, CONTEXT)
     return 0 if response["statusCode"] == 202 else 1
 
 

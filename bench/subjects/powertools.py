@@ -16,7 +16,7 @@ app = APIGatewayHttpResolver()
 
 
 @app.post("/webhooks/<source>")
-def receive(source: str) -> Response:
+def receive(source: str) -> Response[str]:
     event = app.current_event
     raw = event.body or ""
     body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode()

@@ -75,8 +75,7 @@ def main() -> None:
 
     register(list(wiring.sources(get_settings())))
     # The same loop `make run` uses, with this worker in place of the default one.
-    local_worker.default_worker = effects_worker  # type: ignore[assignment]
-    local_worker.main()
+    local_worker.main(effects_worker)
 
 
 if __name__ == "__main__":

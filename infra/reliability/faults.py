@@ -191,7 +191,7 @@ def run_duplicates(
     budget: float,
     restarts: int,
     seed: int,
-) -> tuple[list[Delivery], dict[str, object]]:
+) -> tuple[list[Delivery], dict[str, float]]:
     """Each delivery sent `copies` times at once, while the receiver is restarted `restarts`
     times; returns one merged ledger entry per delivery."""
     rng = random.Random(seed)

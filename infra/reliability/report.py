@@ -18,7 +18,7 @@ def verdicts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     iam = report["iam"]
 
     def ledger_ok(ledger: dict[str, Any]) -> bool:
-        return (
+        return bool(
             ledger["lost"] == 0
             and ledger["double_effects"] == 0
             and ledger["unknown_effects"] == 0

@@ -83,12 +83,12 @@ def make_delivery(source: str, cell: str, rng: random.Random, size: int = 0) -> 
     if source == "stripe":
         body = json.dumps({"id": delivery_id, "type": event_type, "pad": pad}, ensure_ascii=False)
     elif source == "slack":
-        document = {"type": "event_callback", "event_id": delivery_id, "event": {"type": "msg"}}
-        body = json.dumps({**document, "pad": pad}, ensure_ascii=False)
+        slack = {"type": "event_callback", "event_id": delivery_id, "event": {"type": "msg"}}
+        body = json.dumps({**slack, "pad": pad}, ensure_ascii=False)
         event_type = "msg"
     elif source == "discord":
-        document = {"version": 1, "type": 1, "event": {"type": event_type}, "n": unique}
-        body = json.dumps({**document, "pad": pad}, ensure_ascii=False)
+        discord = {"version": 1, "type": 1, "event": {"type": event_type}, "n": unique}
+        body = json.dumps({**discord, "pad": pad}, ensure_ascii=False)
     else:
         body = json.dumps({"type": event_type, "n": unique, "pad": pad}, ensure_ascii=False)
     raw = body.encode()

@@ -14,7 +14,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 import boto3
 
@@ -235,7 +235,7 @@ class Stack:
         with urllib.request.urlopen(url, timeout=10) as response:
             return dict(json.loads(response.read()))
 
-    def client(self, service: str) -> Any:
+    def client(self, service: Literal["s3", "sqs", "dynamodb"]) -> Any:
         """A client straight to moto (never through the proxy): for checks and reconciliation."""
         return boto3.client(
             service,
@@ -249,7 +249,7 @@ class Stack:
         try:
             wait_for_http(f"{self.base_url}/health", timeout=5)
             with urllib.request.urlopen(f"{self.base_url}/health", timeout=5) as response:
-                return response.status == 200
+                return bool(response.status == 200)
         except OSError:
             return False
 
