@@ -23,7 +23,7 @@ from .errors import BodyTooLarge, HandoffFailed, ReceiverError, UnknownSource
 from .ingest import Accepted, Handshake, Receiver
 from .logs import logger
 from .quarantine import Quarantine
-from .signatures import SignatureError, SignedRequest, VerificationError
+from .signatures import Reply, SignatureError, SignedRequest, VerificationError
 
 
 def error_response(
@@ -39,11 +39,19 @@ def rejection(source: str, error: VerificationError) -> JSONResponse:
     return error_response(error.status, error.reason, error.detail)
 
 
-def acknowledgement(accepted: Accepted, status: int, label: str) -> JSONResponse:
-    """Our ack, or the one the sender requires (Discord interactions); the id in a header."""
+def reply_response(reply: Reply, headers: dict[str, str] | None = None) -> Response:
+    """A sender-shaped answer: a handshake, or the ack a sender requires."""
+    if reply.body is None:
+        return Response(status_code=reply.status, headers=headers)
+    return JSONResponse(reply.body, reply.status, headers=headers)
+
+
+def acknowledgement(accepted: Accepted, status: int, label: str) -> Response:
+    """Our ack, or the one the sender requires (Slack forms, Discord interactions); the id in a
+    header either way."""
     headers = {"X-Delivery-Id": accepted.envelope.id}
     if accepted.reply is not None:
-        return JSONResponse(accepted.reply.body, accepted.reply.status, headers=headers)
+        return reply_response(accepted.reply, headers)
     delivery = {"id": accepted.envelope.id, "source": accepted.envelope.source, "status": label}
     return JSONResponse(delivery, status, headers=headers)
 
@@ -162,9 +170,7 @@ def create_app(
             background_tasks.add_task(quarantine.keep, source, signed, error)
             return rejection(source, error)
         if isinstance(result, Handshake):
-            if result.reply.body is None:
-                return Response(status_code=result.reply.status)
-            return JSONResponse(result.reply.body, status_code=result.reply.status)
+            return reply_response(result.reply)
         metrics.add_delivery_log_keys(delivery_id=result.envelope.id)
         if result.duplicate:
             logger.info("duplicate delivery")

@@ -7,6 +7,7 @@ import json
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
@@ -188,6 +189,29 @@ def test_discord_ping_gets_pong(client: TestClient) -> None:
     response = post(client, "discord", body)
     assert response.status_code == 200
     assert response.json() == {"type": 1}
+
+
+def test_slack_slash_command_is_queued_and_acked_with_an_empty_200(
+    client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    body = b"command=%2Fdeploy&text=prod&trigger_id=13345224609.738&response_url=https%3A%2F%2Fx"
+    response = post(client, "slack", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200 and response.content == b""
+    [envelope] = queued(clients, resources)
+    assert envelope.event_type == "slash_command"
+    assert response.headers["x-delivery-id"] == envelope.id
+    assert envelope.inline_body() == body
+
+
+def test_slack_options_request_gets_no_options_and_is_not_queued(
+    client: TestClient, clients: AwsClients, resources: Resources
+) -> None:
+    form = "payload=" + quote(json.dumps({"type": "block_suggestion", "value": "ab"}))
+    response = post(
+        client, "slack", form.encode(), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200 and response.json() == {"options": []}
+    assert queued(clients, resources) == []
 
 
 def test_discord_interaction_is_queued_and_acked_with_a_deferred_response(

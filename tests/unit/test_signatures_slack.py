@@ -109,20 +109,34 @@ def test_events_api_bodies(body: dict[str, object], expected: Verified) -> None:
     assert verify(sdk_request(json.dumps(body).encode())) == expected
 
 
-def test_a_slash_command_form() -> None:
+EMPTY_200 = Reply(200, None)
+
+
+def test_a_slash_command_form_is_queued_and_acked_with_an_empty_200() -> None:
     body = urlencode({"command": "/deploy", "text": "prod", "trigger_id": "13345224609.738"})
-    assert verify(sdk_request(body.encode(), FORM)) == Verified("slash_command", None)
+    assert verify(sdk_request(body.encode(), FORM)) == Verified("slash_command", ack=EMPTY_200)
 
 
 @pytest.mark.parametrize("kind", ["block_actions", "view_submission", "shortcut"])
-def test_an_interactivity_payload(kind: str) -> None:
+def test_an_interactivity_payload_is_queued_and_acked_with_an_empty_200(kind: str) -> None:
     body = urlencode({"payload": json.dumps({"type": kind, "trigger_id": "1.2"})})
-    assert verify(sdk_request(body.encode(), FORM)) == Verified(kind, None)
+    assert verify(sdk_request(body.encode(), FORM)) == Verified(kind, ack=EMPTY_200)
 
 
 def test_an_interactivity_payload_without_a_type() -> None:
     body = urlencode({"payload": json.dumps({"actions": []})})
-    assert verify(sdk_request(body.encode(), FORM)) == Verified("interaction", None)
+    assert verify(sdk_request(body.encode(), FORM)) == Verified("interaction", ack=EMPTY_200)
+
+
+def test_an_options_request_gets_no_options_and_is_not_queued() -> None:
+    body = urlencode({"payload": json.dumps({"type": "block_suggestion", "value": "ab"})})
+    verified = verify(sdk_request(body.encode(), FORM))
+    assert verified.reply == Reply(200, {"options": []}) and verified.ack is None
+
+
+def test_events_api_deliveries_take_our_own_ack() -> None:
+    body = {"type": "event_callback", "event_id": "Ev1", "event": {"type": "app_mention"}}
+    assert verify(sdk_request(json.dumps(body).encode())).ack is None
 
 
 @pytest.mark.parametrize("payload", ["{not json", "[1, 2]", "[" * 50_000])
