@@ -44,8 +44,9 @@ class Invocation:
 
 
 class FakeRuntimeAPI:
-    def __init__(self, timeout_seconds: float = 30.0) -> None:
+    def __init__(self, timeout_seconds: float = 30.0, accept_extensions: bool = True) -> None:
         self.timeout_seconds = timeout_seconds
+        self.accept_extensions = accept_extensions  # False: every registration is refused
         self.invocations: list[Invocation] = []
         self.extensions: dict[str, str] = {}  # identifier -> name
         self.init_error: bytes | None = None
@@ -208,6 +209,9 @@ class FakeRuntimeAPI:
                     with api._changed:
                         if api.init_done:  # Lambda refuses registration after init
                             self._reply(403, b'{"errorType":"Extension.InitPhaseEnded"}')
+                            return
+                        if not api.accept_extensions:
+                            self._reply(500, b'{"errorType":"Extension.ServiceException"}')
                             return
                         identifier = str(uuid.uuid4())
                         api.extensions[identifier] = self.headers.get("Lambda-Extension-Name", "")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,8 +24,16 @@ def lambda_function() -> Iterator[StartFunction]:
     """Start `python -m awslambdaric <handler>` against a fresh fake Runtime API."""
     started: list[tuple[FakeRuntimeAPI, subprocess.Popen[bytes]]] = []
 
-    def start(handler: str, env: dict[str, str], extensions: int = 1) -> FakeRuntimeAPI:
-        api = FakeRuntimeAPI().__enter__()
+    def start(
+        handler: str,
+        env: dict[str, str],
+        extensions: int = 1,
+        output: Path | None = None,
+        **api_options: Any,
+    ) -> FakeRuntimeAPI:
+        """`output`: the function's stdout and stderr (its logs and EMF lines) go to that file."""
+        api = FakeRuntimeAPI(**api_options).__enter__()
+        sink = open(output, "wb") if output is not None else None  # noqa: SIM115
         process = subprocess.Popen(
             [sys.executable, "-m", "awslambdaric", handler],
             env={
@@ -37,7 +46,11 @@ def lambda_function() -> Iterator[StartFunction]:
                 **env,
             },
             cwd=ROOT,
+            stdout=sink,
+            stderr=sink,
         )
+        if sink is not None:
+            sink.close()  # the child holds its own descriptor
         started.append((api, process))
         api.wait_init(extensions=extensions)
         return api

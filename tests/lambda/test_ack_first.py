@@ -63,3 +63,42 @@ def test_init_registers_exactly_one_internal_extension(
 ) -> None:
     api = lambda_function("slow_app.handler", {"TASK_LOG": str(tmp_path / "t.jsonl")})
     assert list(api.extensions.values()) == ["webhook-after-response"]
+
+
+def test_at_the_invocation_deadline_the_extension_lets_go_and_reports_it(
+    lambda_function: StartFunction, tmp_path: Path
+) -> None:
+    """Past the deadline Lambda would reset the environment anyway: `next` goes out 0.5 s before
+    it, with an error log and a metric, instead of the invocation timing out."""
+    log, output = tmp_path / "tasks.jsonl", tmp_path / "function.log"
+    api = lambda_function(
+        "slow_app.handler", {"TASK_LOG": str(log)}, output=output, timeout_seconds=1.0
+    )
+    invocation = api.invoke(http_api_event("/slow", b"", {}, query="delay=1.5"))
+
+    (extension_next,) = invocation.extensions_next_at.values()
+    assert extension_next - invocation.dispatched_at < 1.0  # before the 1.5 s task could end
+    lines = output.read_text()
+    assert "after-response work still running at the invocation deadline" in lines
+    assert '"AfterResponseDeadline":[1.0]' in lines
+
+
+def test_without_a_registered_extension_the_work_runs_before_the_response(
+    lambda_function: StartFunction, tmp_path: Path
+) -> None:
+    """Registration refused: slower acks, but no task is ever frozen mid-way."""
+    log, output = tmp_path / "tasks.jsonl", tmp_path / "function.log"
+    api = lambda_function(
+        "slow_app.handler",
+        {"TASK_LOG": str(log)},
+        extensions=0,
+        output=output,
+        accept_extensions=False,
+    )
+    invocation = api.invoke(http_api_event("/slow", b"", {}, query="delay=0.3"))
+
+    assert invocation.json()["statusCode"] == 200
+    assert invocation.extensions_next_at == {}
+    last_done = max(float(task[3]) for task in read_log(log))  # type: ignore[arg-type]
+    assert invocation.responded_at > last_done  # every task had finished before the response
+    assert "extension registration failed" in output.read_text()
