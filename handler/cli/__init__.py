@@ -198,13 +198,24 @@ def send(
     signed = sign_delivery(
         operations.source(source), url, event_type=event, body=payload, delivery_id=delivery_id
     )
-    status, answer = post(signed)
+    answer = post(signed)
     if as_json:
-        emit_json({"url": signed.url, "status": status, "response": answer})
+        emit_json(
+            {
+                "url": signed.url,
+                "status": answer.status,
+                "response": answer.body,
+                "delivery_id": answer.delivery_id,
+            }
+        )
     else:
-        colour = "green" if status < 300 else "red"
-        out.print(f"POST {signed.url} → [{colour}]{status}[/] {json.dumps(answer)}")
-    if status >= 400:
+        colour = "green" if answer.status < 300 else "red"
+        shown = json.dumps(answer.body) if answer.body is not None else "(empty)"
+        # A sender-shaped ack (Slack forms, Discord interactions) does not show the id: add it.
+        ours = isinstance(answer.body, dict) and answer.body.get("id") == answer.delivery_id
+        delivery = f"  id {answer.delivery_id}" if answer.delivery_id and not ours else ""
+        out.print(f"POST {signed.url} → [{colour}]{answer.status}[/] {shown}{delivery}")
+    if answer.status >= 400:
         raise typer.Exit(1)
 
 

@@ -511,20 +511,28 @@ def sign_delivery(
     return Signed(url, headers, payload, identifier)
 
 
-def post(signed: Signed, timeout: float = 15.0) -> tuple[int, Any]:
-    """POST it; (status, JSON answer or text). Only an unreachable URL raises."""
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any  # the JSON answer, or its text; None when empty (Slack forms are acked so)
+    delivery_id: str | None  # the receiver's X-Delivery-Id header, on every ack
+
+
+def post(signed: Signed, timeout: float = 15.0) -> Answer:
+    """POST it and read the answer. Only an unreachable URL raises."""
     request = urllib.request.Request(
         signed.url, data=signed.body, headers=signed.headers, method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            status, raw = response.status, response.read()
+            status, raw, headers = response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
+        status, raw, headers = error.code, error.read(), error.headers
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise CliError(f"cannot reach {signed.url}: {reason}") from None
     try:
-        return status, json.loads(raw) if raw else None
+        body = json.loads(raw) if raw else None
     except ValueError:
-        return status, raw.decode(errors="replace")
+        body = raw.decode(errors="replace")
+    return Answer(status, body, headers.get("x-delivery-id"))

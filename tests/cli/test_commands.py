@@ -28,6 +28,7 @@ def send(stack: CliStack, source: str, *args: str) -> dict[str, object]:
     assert answer["status"] == 202, answer
     response = answer["response"]
     assert isinstance(response, dict)
+    assert answer["delivery_id"] == response["id"]  # the X-Delivery-Id header
     return response
 
 
