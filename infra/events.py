@@ -354,11 +354,43 @@ def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dic
         events[f"{slack.name}-url-verification"] = webhook_event(
             slack.name, body, headers, now=now, user_agent=USER_AGENTS["slack"]
         )
+        # A slash command: queued, and acked with the empty 200 Slack expects.
+        form = (
+            "command=%2Fdeploy&text=prod&team_id=T0DEMO&user_id=U0USER"
+            "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0DEMO%2F1%2Fdemo"
+            f"&trigger_id={_id(now, 'slack-slash-command')}"
+        ).encode()
+        headers = sign(
+            slack,
+            form,
+            url=f"https://{DOMAIN}/webhooks/{slack.name}",
+            now=now,
+            event_type="slash_command",
+            delivery_id=_id(now, "slack-slash-command"),
+            content_type="application/x-www-form-urlencoded",
+        )
+        events[f"{slack.name}-slash-command"] = webhook_event(
+            slack.name, form, headers, now=now, user_agent=USER_AGENTS["slack"]
+        )
     discord = next((s for s in sources.values() if s.scheme.name == "discord"), None)
     if discord is not None:
         body = _json({"id": _id(now, "discord-ping"), "application_id": "1234567890", "type": 1})
         headers = discord_headers(body, now, "application/json")
         events[f"{discord.name}-ping"] = webhook_event(
+            discord.name, body, headers, now=now, user_agent=USER_AGENTS["discord"]
+        )
+        # A slash command interaction: queued, and acked with a deferred response.
+        interaction = {
+            "id": _id(now, "discord-interaction"),
+            "application_id": "1234567890",
+            "type": 2,
+            "token": "demo-interaction-token",
+            "data": {"name": "deploy", "type": 1},
+            "version": 1,
+        }
+        body = _json(interaction)
+        headers = discord_headers(body, now, "application/json")
+        events[f"{discord.name}-interaction"] = webhook_event(
             discord.name, body, headers, now=now, user_agent=USER_AGENTS["discord"]
         )
     return events
@@ -472,7 +504,9 @@ def expected_status(name: str) -> int | None:
     """The status the receiver answers to an event of `generate` (None: an SQS event)."""
     if name.startswith("sqs-"):
         return None
-    if name == "health" or name.endswith(("-url-verification", "-ping")):
+    if name == "health" or name.endswith(
+        ("-url-verification", "-ping", "-slash-command", "-interaction")
+    ):
         return 200
     if name == "unknown-source":
         return 404

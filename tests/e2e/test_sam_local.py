@@ -129,6 +129,17 @@ def test_invoke_slack_url_verification_answers_the_challenge(sam: SamLocal) -> N
     assert json.loads(response["body"])["challenge"].startswith("challenge-")
 
 
+def test_invoke_sender_shaped_acks_and_the_delivery_is_archived(sam: SamLocal) -> None:
+    """In the Lambda package too: Slack's empty 200 and Discord's deferred response."""
+    slack = sam.invoke("slack-slash-command")
+    assert slack["statusCode"] == 200 and not slack.get("body"), slack
+    discord = sam.invoke("discord-interaction")
+    assert discord["statusCode"] == 200 and json.loads(discord["body"]) == {"type": 5}
+    for response in (slack, discord):
+        delivery_id = response["headers"]["x-delivery-id"]
+        assert sam.wait_for_keys(f"/{delivery_id}.body"), f"no archive for {delivery_id}"
+
+
 def test_invoke_worker_reports_exactly_the_poison_record(sam: SamLocal) -> None:
     event, _ = sam.event("sqs-batch-poison")
     poison = [r["messageId"] for r in event["Records"] if '"poison"' in r["body"]]
