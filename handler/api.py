@@ -43,12 +43,14 @@ def reply_response(reply: Reply, headers: dict[str, str] | None = None) -> Respo
     """A sender-shaped answer: a handshake, or the ack a sender requires."""
     if reply.body is None:
         return Response(status_code=reply.status, headers=headers)
+    if isinstance(reply.body, str):
+        return Response(reply.body, reply.status, headers, media_type=reply.media_type)
     return JSONResponse(reply.body, reply.status, headers=headers)
 
 
 def acknowledgement(accepted: Accepted, status: int, label: str) -> Response:
-    """Our ack, or the one the sender requires (Slack forms, Discord interactions); the id in a
-    header either way."""
+    """Our ack, or the one the sender requires (Slack forms, Discord interactions, Twilio's
+    TwiML); the id in a header either way."""
     headers = {"X-Delivery-Id": accepted.envelope.id}
     if accepted.reply is not None:
         return reply_response(accepted.reply, headers)

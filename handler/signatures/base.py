@@ -30,10 +30,13 @@ class SignedRequest:
 
 @dataclass(frozen=True)
 class Reply:
-    """A handshake answered at once (Slack url_verification, Discord PING): never enqueued."""
+    """An answer in the sender's own terms: a handshake (Slack url_verification, Discord PING),
+    or the ack a sender requires (Verified.ack). A dict body is sent as JSON, a str body as
+    `media_type` (Twilio's TwiML), None as an empty body."""
 
     status: int
-    body: dict[str, Any] | None
+    body: dict[str, Any] | str | None
+    media_type: str = "application/json"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pydantic import field_validator
 from .base import (
     MediaTypeError,
     PayloadError,
+    Reply,
     Scheme,
     SchemeOptions,
     SignatureError,
@@ -41,6 +42,12 @@ SETTINGS_HEADER = "x-twilio-webhooks-signature-settings"
 FORM = "application/x-www-form-urlencoded"
 BODY_HASH = "bodySHA256"
 ALGORITHMS = {"HMAC_SHA1": "sha1", "HMAC_SHA256": "sha256"}
+
+# Twilio parses the answer to a form webhook (incoming message, voice, status callback) as TwiML
+# and logs an error for anything else (11200/12300); an empty <Response/> does nothing: no reply
+# message, and a voice call ends (calls that need live TwiML cannot be served from a queue).
+# JSON-bodied webhooks (bodySHA256) take our 202 like any sender.
+EMPTY_TWIML = Reply(200, '<?xml version="1.0" encoding="UTF-8"?><Response/>', media_type="text/xml")
 
 
 class TwilioOptions(SchemeOptions):
@@ -193,6 +200,7 @@ def verify(
     return Verified(
         event_type=_form_event_type(_form_fields(request.body)),
         sender_id=request.header("i-twilio-idempotency-token") or None,
+        ack=EMPTY_TWIML,
     )
 
 

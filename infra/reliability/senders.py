@@ -285,10 +285,8 @@ class Sender:
             if 200 <= status < 300:
                 delivery.acked = True
                 delivery.acked_at = time.time()
-                try:
-                    if json.loads(data).get("id") != delivery.id:
-                        delivery.wrong_id = True
-                except (ValueError, AttributeError):
+                # Every ack names the delivery in X-Delivery-Id, sender-shaped ones included.
+                if answer_headers.get("x-delivery-id") != delivery.id:
                     delivery.wrong_id = True
                 return delivery
             if time.monotonic() >= self.deadline:

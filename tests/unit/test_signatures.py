@@ -210,7 +210,7 @@ CASES = [
         name="twilio:form",
         options=twilio.TwilioOptions(),
         body=TWILIO_FORM,
-        expected=Verified("message.status", DELIVERY_ID),
+        expected=Verified("message.status", DELIVERY_ID, ack=twilio.EMPTY_TWIML),
         signature_header="x-twilio-signature",
         malformed_signature="%%% not base64",
         content_type="application/x-www-form-urlencoded",

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from twilio.request_validator import RequestValidator
 
-from handler.signatures import MediaTypeError, SignatureError, SignedRequest
+from handler.signatures import MediaTypeError, Reply, SignatureError, SignedRequest
 from handler.signatures import twilio as scheme
 from handler.signatures.base import SigningInput, Verified
 from handler.signatures.twilio import TwilioOptions, signed_url
@@ -42,6 +42,10 @@ class MultiDict(dict[str, list[str]]):
         return self[name]
 
 
+# What Twilio expects back from a form webhook: TwiML that does nothing.
+TWIML = Reply(200, '<?xml version="1.0" encoding="UTF-8"?><Response/>', media_type="text/xml")
+
+
 def form_request(
     url: str, params: dict[str, str], signature: str, token_header: str | None = "idem-1"
 ) -> SignedRequest:
@@ -67,7 +71,7 @@ def refused(request: SignedRequest, reason: str, options: TwilioOptions = OPTION
 def test_we_verify_a_form_the_validator_signs() -> None:
     signature = VALIDATOR.compute_signature(URL, PARAMS)
     request = form_request(URL, PARAMS, signature)
-    assert verify(request) == Verified("message.received", "idem-1")
+    assert verify(request) == Verified("message.received", "idem-1", ack=TWIML)
 
 
 def test_the_validator_accepts_a_form_we_sign() -> None:
@@ -78,7 +82,7 @@ def test_the_validator_accepts_a_form_we_sign() -> None:
     assert VALIDATOR.validate(URL, PARAMS, headers["x-twilio-signature"])
     assert not RequestValidator(OTHER).validate(URL, PARAMS, headers["x-twilio-signature"])
     request = SignedRequest("POST", URL, headers, body)
-    assert verify(request) == Verified("message.received", "idem-2")
+    assert verify(request) == Verified("message.received", "idem-2", ack=TWIML)
 
 
 def test_repeated_names_sign_every_value_sorted() -> None:
@@ -263,7 +267,7 @@ def test_sign_refuses_a_content_type_twilio_does_not_send() -> None:
 )
 def test_form_event_types(params: dict[str, str], event_type: str) -> None:
     signature = VALIDATOR.compute_signature(URL, params)
-    assert verify(form_request(URL, params, signature, None)) == Verified(event_type, None)
+    assert verify(form_request(URL, params, signature, None)) == Verified(event_type, ack=TWIML)
 
 
 @pytest.mark.parametrize(
