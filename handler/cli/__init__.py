@@ -211,7 +211,7 @@ def send(
     else:
         colour = "green" if answer.status < 300 else "red"
         shown = json.dumps(answer.body) if answer.body is not None else "(empty)"
-        # A sender-shaped ack (Slack forms, Discord interactions) does not show the id: add it.
+        # A sender-shaped ack (Slack, Discord, Twilio) does not show the id: add it.
         ours = isinstance(answer.body, dict) and answer.body.get("id") == answer.delivery_id
         delivery = f"  id {answer.delivery_id}" if answer.delivery_id and not ours else ""
         out.print(f"POST {signed.url} → [{colour}]{answer.status}[/] {shown}{delivery}")

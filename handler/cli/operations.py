@@ -514,7 +514,7 @@ def sign_delivery(
 @dataclass(frozen=True)
 class Answer:
     status: int
-    body: Any  # the JSON answer, or its text; None when empty (Slack forms are acked so)
+    body: Any  # the JSON answer, or its text (TwiML); None when empty (Slack forms)
     delivery_id: str | None  # the receiver's X-Delivery-Id header, on every ack
 
 

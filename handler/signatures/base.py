@@ -36,7 +36,7 @@ class Reply:
 
     status: int
     body: dict[str, Any] | str | None
-    media_type: str = "application/json"
+    media_type: str = "text/plain"  # for a str body
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class Verified:
     event_type: str
     sender_id: str | None = None  # the sender's own delivery id; None means "hash the body"
     reply: Reply | None = None  # a handshake: answered with this, never enqueued
-    # Enqueued like any delivery, but acknowledged with the body the sender requires instead of
-    # ours (Discord interactions must be answered within 3 s: with a deferred response).
+    # Enqueued like any delivery, but acknowledged with what the sender requires instead of our
+    # JSON (Slack forms, Discord interactions, Twilio form webhooks).
     ack: Reply | None = None
 
 

@@ -96,7 +96,7 @@ def _classify(body: dict[str, object]) -> Verified:
         return Verified(event_type=inner or "webhook_event")
     if kind == 1:  # Interactions PING
         return Verified(event_type="ping", reply=Reply(200, {"type": 1}))
-    if kind == 4:
+    if kind == 4:  # APPLICATION_COMMAND_AUTOCOMPLETE
         return Verified(event_type="interaction.4", reply=NO_CHOICES)
     return Verified(
         event_type=f"interaction.{kind}", sender_id=string_field(body, "id"), ack=DEFERRED.get(kind)
