@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -39,7 +40,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Resources]:
 def make_receiver(resources: Resources, policy: str) -> Receiver:
     settings = Settings(
         ack_policy=policy,  # type: ignore[arg-type]
-        webhook_sources=json.dumps({"sources": {"gh": {"scheme": "github", "secrets": [SECRET]}}}),
+        webhook_sources=json.dumps(
+            {
+                "sources": {
+                    "gh": {"scheme": "github", "secrets": [SECRET]},
+                    "slack": {"scheme": "slack", "secrets": [SECRET]},
+                }
+            }
+        ),
         archive_bucket=resources.bucket,
         work_queue_url=resources.queue_url,
         idempotency_table=resources.table,
@@ -79,6 +87,25 @@ def test_instant_acks_then_hands_off_once(aws: Resources) -> None:
     assert again.status_code == 202
     # ... but only one message exists: the claim after the ack found the first copy.
     assert queued(aws) == [delivery]
+
+
+@pytest.mark.parametrize("policy", ["durable", "instant"])
+def test_a_sender_shaped_ack_is_the_same_under_both_policies(aws: Resources, policy: str) -> None:
+    client = TestClient(create_app(make_receiver(aws, policy)))
+    body = b"command=%2Fdeploy&text=prod&trigger_id=1.2"
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
+    response = client.post(
+        "/webhooks/slack",
+        content=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": "v0=" + digest.hexdigest(),
+        },
+    )
+    assert response.status_code == 200 and response.content == b""  # Slack's empty ack
+    assert queued(aws) == [response.headers["x-delivery-id"]]
 
 
 def test_instant_still_refuses_bad_signatures_and_unknown_sources(aws: Resources) -> None:
