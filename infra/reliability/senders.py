@@ -16,8 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from handler.settings import Settings
+from handler.signatures.twilio import FORM as TWILIO_FORM
 from handler.signatures.twilio import signed_url
 from handler.sources import Source, load_sources
 
@@ -89,6 +91,10 @@ def make_delivery(source: str, cell: str, rng: random.Random, size: int = 0) -> 
     elif source == "discord":
         discord = {"version": 1, "type": 1, "event": {"type": event_type}, "n": unique}
         body = json.dumps({**discord, "pad": pad}, ensure_ascii=False)
+    elif source == "twilio" and rng.random() < 0.5:
+        # A form post, as Twilio sends for an incoming SMS: acked with TwiML, not our JSON.
+        sms = {"MessageSid": f"SM{unique}", "SmsStatus": "received", "Body": pad or "hi"}
+        body, event_type, content_type = urlencode(sms), "message.received", TWILIO_FORM
     else:
         body = json.dumps({"type": event_type, "n": unique, "pad": pad}, ensure_ascii=False)
     raw = body.encode()
@@ -115,8 +121,8 @@ class Signer:
         now = time.time() if now is None else now
         path = f"/webhooks/{delivery.source}"
         url = self.base_url + path
-        if source.scheme.name == "twilio":
-            url = signed_url(url, delivery.body)
+        if source.scheme.name == "twilio" and delivery.content_type != TWILIO_FORM:
+            url = signed_url(url, delivery.body)  # JSON: the body's hash goes in the URL
             path = url[len(self.base_url) :]
         if source.scheme.name == "discord":
             if self._discord is None:
