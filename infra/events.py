@@ -46,6 +46,7 @@ QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:webhook-work"
 DISCORD_SEED = b"demo-discord-signing-key-seed-32"
 # Schemes whose signature covers a timestamp, so an old delivery is refused (401).
 TIMESTAMPED = {"stripe", "slack", "standard", "discord"}
+FORM_TYPE = "application/x-www-form-urlencoded"
 STALE_SECONDS = 3600
 # API Gateway passes these bodies as text; anything else arrives base64-encoded.
 TEXT_TYPES = ("application/json", "text/", "application/xml", "application/javascript")
@@ -112,7 +113,7 @@ def body_for(scheme: str, delivery_id: str) -> tuple[bytes, str, str]:
             fields = (
                 "AccountSid=AC0demo&Body=Hello+from+Twilio&From=%2B15005550006&SmsStatus=received"
             )
-            return fields.encode(), "application/x-www-form-urlencoded", "message.received"
+            return fields.encode(), FORM_TYPE, "message.received"
         case "gitlab":
             document = {"object_kind": "push", "ref": "refs/heads/main", "project_id": 42}
             return _json(document), "application/json", "Push Hook"
@@ -332,53 +333,44 @@ def source_events(source: Source, now: float) -> dict[str, dict[str, Any]]:
 
 
 def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dict[str, Any]]:
+    """Deliveries answered in the sender's own terms: handshakes, and queued deliveries acked
+    the way their sender requires."""
     events: dict[str, dict[str, Any]] = {}
+
+    def add(source: Source, name: str, body: bytes, event_type: str, content_type: str) -> None:
+        event_name = f"{source.name}-{name}"
+        headers = sign(
+            source,
+            body,
+            url=f"https://{DOMAIN}/webhooks/{source.name}",
+            now=now,
+            event_type=event_type,
+            delivery_id=_id(now, event_name),
+            content_type=content_type,
+        )
+        events[event_name] = webhook_event(
+            source.name, body, headers, now=now, user_agent=USER_AGENTS[source.scheme.name]
+        )
+
     slack = next((s for s in sources.values() if s.scheme.name == "slack"), None)
     if slack is not None:
-        body = _json(
-            {
-                "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
-                "challenge": f"challenge-{_id(now, 'slack-challenge')}",
-                "type": "url_verification",
-            }
-        )
-        headers = sign(
-            slack,
-            body,
-            url=f"https://{DOMAIN}/webhooks/{slack.name}",
-            now=now,
-            event_type="url_verification",
-            delivery_id=_id(now, "slack-url-verification"),
-            content_type="application/json",
-        )
-        events[f"{slack.name}-url-verification"] = webhook_event(
-            slack.name, body, headers, now=now, user_agent=USER_AGENTS["slack"]
-        )
+        challenge = {
+            "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+            "challenge": f"challenge-{_id(now, 'slack-challenge')}",
+            "type": "url_verification",
+        }
+        add(slack, "url-verification", _json(challenge), "url_verification", "application/json")
         # A slash command: queued, and acked with the empty 200 Slack expects.
         form = (
             "command=%2Fdeploy&text=prod&team_id=T0DEMO&user_id=U0USER"
             "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0DEMO%2F1%2Fdemo"
             f"&trigger_id={_id(now, 'slack-slash-command')}"
-        ).encode()
-        headers = sign(
-            slack,
-            form,
-            url=f"https://{DOMAIN}/webhooks/{slack.name}",
-            now=now,
-            event_type="slash_command",
-            delivery_id=_id(now, "slack-slash-command"),
-            content_type="application/x-www-form-urlencoded",
         )
-        events[f"{slack.name}-slash-command"] = webhook_event(
-            slack.name, form, headers, now=now, user_agent=USER_AGENTS["slack"]
-        )
+        add(slack, "slash-command", form.encode(), "slash_command", FORM_TYPE)
     discord = next((s for s in sources.values() if s.scheme.name == "discord"), None)
     if discord is not None:
-        body = _json({"id": _id(now, "discord-ping"), "application_id": "1234567890", "type": 1})
-        headers = discord_headers(body, now, "application/json")
-        events[f"{discord.name}-ping"] = webhook_event(
-            discord.name, body, headers, now=now, user_agent=USER_AGENTS["discord"]
-        )
+        ping = {"id": _id(now, "discord-ping"), "application_id": "1234567890", "type": 1}
+        add(discord, "ping", _json(ping), "ping", "application/json")
         # A slash command interaction: queued, and acked with a deferred response.
         interaction = {
             "id": _id(now, "discord-interaction"),
@@ -388,11 +380,7 @@ def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dic
             "data": {"name": "deploy", "type": 1},
             "version": 1,
         }
-        body = _json(interaction)
-        headers = discord_headers(body, now, "application/json")
-        events[f"{discord.name}-interaction"] = webhook_event(
-            discord.name, body, headers, now=now, user_agent=USER_AGENTS["discord"]
-        )
+        add(discord, "interaction", _json(interaction), "interaction", "application/json")
     return events
 
 
