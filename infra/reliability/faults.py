@@ -90,23 +90,27 @@ class Chaos(threading.Thread):
                 stack.faults(cell.rules)
                 next_refuse = time.monotonic() + REFUSED_UP
             if next_receiver is not None and now >= next_receiver:
-                stack.restart_receiver()
-                self.kills["receiver"] += 1
+                self._kill_receiver()
                 next_receiver = time.monotonic() + rng.uniform(0.5, 2.0)
             if next_worker is not None and now >= next_worker:
-                stack.restart_worker(rng.randrange(stack.workers))
-                self.kills["worker"] += 1
+                self._kill_worker()
                 next_worker = time.monotonic() + rng.uniform(0.3, 1.2)
         # A cell whose traffic ended before its first scheduled kill still kills once, at once:
         # the receiver's post-ack archives (S3 slowed down) and the workers' batches are still
         # in flight then, and a kill cell that killed nothing would prove nothing.
         if cell.kill_receiver and not self.kills["receiver"]:
-            stack.restart_receiver()
-            self.kills["receiver"] += 1
+            self._kill_receiver()
         if cell.kill_worker and not self.kills["worker"]:
-            stack.restart_worker(rng.randrange(stack.workers))
-            self.kills["worker"] += 1
+            self._kill_worker()
         stack.faults([])
+
+    def _kill_receiver(self) -> None:
+        self.stack.restart_receiver()
+        self.kills["receiver"] += 1
+
+    def _kill_worker(self) -> None:
+        self.stack.restart_worker(self.rng.randrange(self.stack.workers))
+        self.kills["worker"] += 1
 
 
 def source_cycle(rng: random.Random) -> Callable[[int], str]:
