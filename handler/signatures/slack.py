@@ -2,7 +2,7 @@
 
 One signing secret covers three body shapes: Events API JSON (with the url_verification
 handshake), slash commands (a form) and interactivity (a form whose `payload` field is JSON);
-the two forms are acknowledged the way Slack expects them to be (see EMPTY_ACK).
+the two forms are acknowledged the way Slack expects them to be (see EMPTY_200).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ FORM = "application/x-www-form-urlencoded"
 # Slash commands and interactivity want a 200 within 3 s, and post a non-empty body back to the
 # user as a message: they are acked with an empty 200 and queued; the processor answers later
 # through the payload's `response_url`. Events API deliveries take our 202 like any sender.
-EMPTY_ACK = Reply(200, None)
+EMPTY_200 = Reply(200, None)
 # An options request (external select menu) wants its options in the response, which a queue
 # cannot give: answered with none, not queued.
 NO_OPTIONS = Reply(200, {"options": []})
@@ -94,12 +94,12 @@ def _classify_form(body: bytes) -> Verified:
         kind = string_field(payload, "type") or "interaction"
         if kind == "block_suggestion":
             return Verified(event_type=kind, reply=NO_OPTIONS)
-        return Verified(event_type=kind, ack=EMPTY_ACK)
+        return Verified(event_type=kind, ack=EMPTY_200)
     if "ssl_check" in fields:
         # Slack probes a slash command's certificate: answer 200, nothing to process.
-        return Verified(event_type="ssl_check", reply=Reply(200, None))
+        return Verified(event_type="ssl_check", reply=EMPTY_200)
     if "command" in fields:
-        return Verified(event_type="slash_command", ack=EMPTY_ACK)
+        return Verified(event_type="slash_command", ack=EMPTY_200)
     return Verified(event_type="unknown")
 
 
