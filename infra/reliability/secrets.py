@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from handler.sources import Source
+from infra.iam import allow_statements, wildcard_grants
 
 from .stack import HOST, ROOT, Stack
 
@@ -192,27 +193,8 @@ def memory_pressure(
 
 
 # -- IAM ------------------------------------------------------------------------------------------
-DATA_SERVICES = ("s3", "sqs", "dynamodb", "ssm", "secretsmanager", "kms")
-
-
-def _statements(node: Any) -> Iterable[dict[str, Any]]:
-    if isinstance(node, dict):
-        if "Effect" in node and ("Action" in node or "NotAction" in node):
-            yield node
-        for value in node.values():
-            yield from _statements(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _statements(item)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def iam_wildcards(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
-    """Allow statements granting data access by wildcard: an action "*" / "s3:*" / "s3:Get*",
-    NotAction, or Resource "*" (or an ARN ending in ":*") on a data service."""
+    """The template's Allow statements that grant data access by wildcard (infra/iam.py)."""
     if not template.exists():
         return {"checked": False, "reason": "no template.yaml"}
     try:
@@ -220,31 +202,13 @@ def iam_wildcards(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
     except ImportError:
         return {"checked": False, "reason": "cfn-lint is not installed"}
     document = cfn_yaml.load(str(template))
-    findings: list[str] = []
-    statements = 0
-    for name, resource in document.get("Resources", {}).items():
-        for statement in _statements(resource.get("Properties", {})):
-            if statement.get("Effect") != "Allow":
-                continue
-            statements += 1
-            if "NotAction" in statement or "NotResource" in statement:
-                findings.append(f"{name}: NotAction/NotResource")
-                continue
-            actions = [a for a in _as_list(statement.get("Action")) if isinstance(a, str)]
-            data_actions = [a for a in actions if a == "*" or a.split(":")[0] in DATA_SERVICES]
-            if not data_actions:
-                continue
-            for action in data_actions:
-                if "*" in action:
-                    findings.append(f"{name}: action {action}")
-            for resource_arn in _as_list(statement.get("Resource")):
-                if resource_arn == "*" or (
-                    isinstance(resource_arn, str) and resource_arn.endswith(":*")
-                ):
-                    findings.append(f"{name}: resource {resource_arn} for {data_actions}")
+    allows = list(allow_statements(document.get("Resources", {})))
+    findings = [
+        f"{name}: {finding}" for name, statement in allows for finding in wildcard_grants(statement)
+    ]
     return {
         "checked": True,
-        "statements": statements,
+        "statements": len(allows),
         "wildcards": len(findings),
         "findings": findings,
     }

@@ -7,16 +7,16 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
 
+from infra import iam
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
-DATA_SERVICES = ("s3", "sqs", "dynamodb", "ssm", "secretsmanager", "kms")
 
 
 @pytest.fixture(scope="module")
@@ -33,22 +33,6 @@ def resources(template: dict[str, Any]) -> dict[str, Any]:
 
 def of_type(resources: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
     return {name: r for name, r in resources.items() if r["Type"] == type_}
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def walk_statements(node: Any) -> Iterator[dict[str, Any]]:
-    """Every IAM statement under node, including both branches of a Fn::If."""
-    if isinstance(node, dict):
-        if "Effect" in node and ("Action" in node or "NotAction" in node):
-            yield node
-        for value in node.values():
-            yield from walk_statements(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from walk_statements(item)
 
 
 def function_properties(template: dict[str, Any], name: str) -> dict[str, Any]:
@@ -217,39 +201,17 @@ def test_functions_use_their_own_roles(resources: dict[str, Any]) -> None:
 
 
 def test_no_wildcard_data_permissions(resources: dict[str, Any]) -> None:
-    allows = [
-        s
-        for r in resources.values()
-        if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
-        for s in walk_statements(r["Properties"])
-        if s["Effect"] == "Allow"
-    ]
+    allows = list(iam.allow_statements(resources))
     assert allows, "no Allow statements found"
-    for statement in allows:
-        assert "NotAction" not in statement and "NotResource" not in statement, statement
-        actions = as_list(statement["Action"])
-        for action in actions:
-            assert action != "*", statement
-            service, _, verb = action.partition(":")
-            if service in DATA_SERVICES:
-                assert "*" not in verb, statement
-        if any(a.partition(":")[0] in DATA_SERVICES for a in actions):
-            for resource in as_list(statement["Resource"]):
-                text = resource.get("Fn::Sub") if isinstance(resource, dict) else resource
-                if not isinstance(text, str):
-                    continue  # a Ref/GetAtt of one resource
-                assert text != "*", statement
-                # "arn:aws:s3:::*", "...:table/*", "...:secret:*": every resource of a kind.
-                # ${Param} placeholders stand for a scoped name, so they count as one.
-                plain = re.sub(r"\$\{[^}]*\}", "X", text)
-                assert not re.search(r"(:|:[a-z-]+[/:])\*$", plain), statement
+    for name, statement in allows:
+        assert iam.wildcard_grants(statement) == [], (name, statement)
 
 
 def test_iam_grants_exactly_what_each_function_needs(resources: dict[str, Any]) -> None:
     def grants(role: str) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
-        for s in walk_statements(resources[role]["Properties"]["Policies"]):
-            for action in as_list(s["Action"]):
+        for s in iam.statements(resources[role]["Properties"]["Policies"]):
+            for action in iam.as_list(s["Action"]):
                 out.setdefault(action.partition(":")[0], set()).add(action)
         return out
 
@@ -278,7 +240,7 @@ def test_iam_grants_exactly_what_each_function_needs(resources: dict[str, Any]) 
 
 
 def test_config_permissions_are_scoped_to_the_configured_names(resources: dict[str, Any]) -> None:
-    statements = {s.get("Sid"): s for s in walk_statements(resources["ReceiverRole"]["Properties"])}
+    statements = {s.get("Sid"): s for s in iam.statements(resources["ReceiverRole"]["Properties"])}
     ssm = json.dumps(statements["SourcesConfigParameters"]["Resource"])
     secrets = json.dumps(statements["SigningSecrets"]["Resource"])
     assert ":parameter${ConfigParameterPath}*" in ssm
@@ -292,8 +254,8 @@ def test_data_permissions_target_this_stacks_resources(resources: dict[str, Any]
         "s3": {"Fn::Sub": "${ArchiveBucket.Arn}/*"},
     }
     for role in ("ReceiverRole", "WorkerRole"):
-        for s in walk_statements(resources[role]["Properties"]):
-            services = {a.partition(":")[0] for a in as_list(s["Action"])}
+        for s in iam.statements(resources[role]["Properties"]):
+            services = {a.partition(":")[0] for a in iam.as_list(s["Action"])}
             for service, resource in expected.items():
                 if service in services:
                     assert s["Resource"] == resource, (role, s)
