@@ -45,11 +45,11 @@ CREDENTIAL_HEADERS = frozenset(
 )
 
 
-def delivery_id(sender_id: str | None, body: bytes) -> str:
-    """The sender's own id where it has one, so its retries dedup; else a hash of the raw body."""
+def delivery_id(sender_id: str | None, body_sha256: str) -> str:
+    """The sender's own id where it has one, so its retries dedup; else the raw body's hash."""
     if sender_id and SAFE_ID.match(sender_id):
         return sender_id
-    return "sha256-" + hashlib.sha256(body).hexdigest()
+    return "sha256-" + body_sha256
 
 
 def archived_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -112,7 +112,8 @@ class Receiver:
         sender_id: str | None,
         now: float,
     ) -> Envelope:
-        identifier = delivery_id(sender_id, request.body)
+        digest = hashlib.sha256(request.body).hexdigest()  # the id of a sender without ids, too
+        identifier = delivery_id(sender_id, digest)
         received_at = datetime.fromtimestamp(now, UTC)
         large = len(request.body) > self.settings.claim_check_bytes
         return Envelope(
@@ -122,7 +123,7 @@ class Receiver:
             received_at=received_at,
             url=request.url,
             headers=archived_headers(request.headers),
-            body_sha256=hashlib.sha256(request.body).hexdigest(),
+            body_sha256=digest,
             body_size=len(request.body),
             body_b64=None if large else base64.b64encode(request.body).decode(),
             body_key=body_key(source.name, identifier, received_at) if large else None,
