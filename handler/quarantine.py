@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from . import metrics
@@ -29,13 +29,13 @@ from .ingest import archived_headers
 from .logs import logger
 from .settings import Settings, get_settings
 from .signatures import SignatureError, SignedRequest, VerificationError
-from .storage import Archive
+from .storage import Archive, dated_keys, day_prefix
 
 QUARANTINE_PREFIX = "quarantine"
 
 
 def quarantine_prefix(source: str, quarantine_id: str, received_at: datetime) -> str:
-    return f"{QUARANTINE_PREFIX}/{source}/{received_at:%Y/%m/%d}/{quarantine_id}"
+    return day_prefix(QUARANTINE_PREFIX, source, received_at) + quarantine_id
 
 
 @dataclass(frozen=True)
@@ -233,45 +233,3 @@ class Quarantine:
         response = self.s3.get_object(Bucket=self.bucket, Key=key)
         document: dict[str, Any] = json.loads(response["Body"].read())
         return document
-
-
-def day_prefixes(root: str, source: str, since: datetime, until: datetime) -> list[str]:
-    day = since.astimezone(UTC).date()
-    last = until.astimezone(UTC).date()
-    prefixes = []
-    while day <= last:
-        prefixes.append(f"{root}/{source}/{day:%Y/%m/%d}/")
-        day += timedelta(days=1)
-    return prefixes
-
-
-def source_names(s3: Any, bucket: str, root: str) -> list[str]:
-    """The sources that have objects under `root/` (one level of "directory")."""
-    names: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=f"{root}/", Delimiter="/"
-    ):
-        for common in page.get("CommonPrefixes", []):
-            names.append(str(common["Prefix"])[len(root) + 1 :].rstrip("/"))
-    return names
-
-
-def dated_keys(
-    s3: Any,
-    bucket: str,
-    root: str,
-    source: str | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> Iterator[str]:
-    """Keys under `root/<source>/<yyyy>/<mm>/<dd>/`, listing only the days in [since, until]."""
-    if since is None:
-        prefixes = [f"{root}/{source}/" if source else f"{root}/"]
-    else:
-        end = until or datetime.now(UTC)
-        sources = [source] if source else source_names(s3, bucket, root)
-        prefixes = [p for name in sources for p in day_prefixes(root, name, since, end)]
-    for prefix in prefixes:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for entry in page.get("Contents", []):
-                yield str(entry["Key"])

@@ -4,14 +4,16 @@
     archive/<source>/<yyyy>/<mm>/<dd>/<delivery id>.json   headers, event type, size, sha256
 
 A body too large for an SQS message is written here before the ack (the claim-check); the worker
-reads it back from the same key.
+reads it back from the same key. The quarantine uses the same dated layout under its own root;
+`dated_keys` lists either for a range of days (the CLI).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -21,8 +23,13 @@ from .queue import Envelope
 ARCHIVE_PREFIX = "archive"
 
 
+def day_prefix(root: str, source: str, day: date) -> str:
+    """`root/<source>/<yyyy>/<mm>/<dd>/`: the layout of the archive and of the quarantine."""
+    return f"{root}/{source}/{day:%Y/%m/%d}/"
+
+
 def archive_prefix(source: str, delivery_id: str, received_at: datetime) -> str:
-    return f"{ARCHIVE_PREFIX}/{source}/{received_at:%Y/%m/%d}/{delivery_id}"
+    return day_prefix(ARCHIVE_PREFIX, source, received_at) + delivery_id
 
 
 def body_key(source: str, delivery_id: str, received_at: datetime) -> str:
@@ -76,3 +83,45 @@ class Archive:
 
 def archive_meta(envelope: Envelope) -> dict[str, Any]:
     return envelope.model_dump(mode="json", exclude={"body_b64", "body_key"})
+
+
+def day_prefixes(root: str, source: str, since: datetime, until: datetime) -> list[str]:
+    day = since.astimezone(UTC).date()
+    last = until.astimezone(UTC).date()
+    prefixes = []
+    while day <= last:
+        prefixes.append(day_prefix(root, source, day))
+        day += timedelta(days=1)
+    return prefixes
+
+
+def source_names(s3: Any, bucket: str, root: str) -> list[str]:
+    """The sources that have objects under `root/` (one level of "directory")."""
+    names: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"{root}/", Delimiter="/"
+    ):
+        for common in page.get("CommonPrefixes", []):
+            names.append(str(common["Prefix"])[len(root) + 1 :].rstrip("/"))
+    return names
+
+
+def dated_keys(
+    s3: Any,
+    bucket: str,
+    root: str,
+    source: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Iterator[str]:
+    """Keys under `root/<source>/<yyyy>/<mm>/<dd>/`, listing only the days in [since, until]."""
+    if since is None:
+        prefixes = [f"{root}/{source}/" if source else f"{root}/"]
+    else:
+        end = until or datetime.now(UTC)
+        sources = [source] if source else source_names(s3, bucket, root)
+        prefixes = [p for name in sources for p in day_prefixes(root, name, since, end)]
+    for prefix in prefixes:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for entry in page.get("Contents", []):
+                yield str(entry["Key"])

@@ -27,13 +27,13 @@ from ..dedup import PROCESSED, PROCESSING, DedupTable, dedup_key
 from ..errors import ReceiverError
 from ..ingest import Receiver
 from ..metrics import REPLAY_ATTRIBUTE
-from ..quarantine import Quarantine, QuarantinedDelivery, dated_keys
+from ..quarantine import Quarantine, QuarantinedDelivery
 from ..queue import Envelope
 from ..settings import Settings
 from ..signatures import SignedRequest, VerificationError, Verified
 from ..signatures.twilio import signed_url
 from ..sources import Source
-from ..storage import ARCHIVE_PREFIX, Archive, meta_key
+from ..storage import ARCHIVE_PREFIX, Archive, dated_keys, meta_key
 
 DEMO_SOURCES = Path(__file__).resolve().parents[2] / "infra" / "demo-sources.toml"
 
