@@ -9,7 +9,10 @@ import os
 
 from aws_lambda_powertools import Logger
 
+# Logs and metrics carry the same service name (Powertools' own default is "service_undefined").
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "webhook-receiver")
+
 logger = Logger(
-    service=os.environ.get("POWERTOOLS_SERVICE_NAME", "webhook-receiver"),
+    service=SERVICE,
     level=os.environ.get("LOG_LEVEL", "INFO"),
 )

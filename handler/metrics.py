@@ -15,7 +15,6 @@ invocation, never under uvicorn. One line costs ~30 µs; importing Powertools Me
 from __future__ import annotations
 
 import functools
-import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -24,17 +23,13 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, Metrics, MetricUnit
 
-from .logs import logger
+from .logs import SERVICE, logger
 
 NAMESPACE = "WebhookReceiver"
 # The SQS message attribute the CLI sets on a replayed delivery: the worker counts it.
 REPLAY_ATTRIBUTE = "replayed_by"
 
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
-
-
-def _service() -> str:
-    return os.environ.get("POWERTOOLS_SERVICE_NAME", "webhook-receiver")
 
 
 def emit(
@@ -48,7 +43,7 @@ def emit(
     Never raises: a metric must not turn a delivery into an error.
     """
     try:
-        emf = EphemeralMetrics(namespace=NAMESPACE, service=_service())
+        emf = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
         for dimension, label in dimensions.items():
             emf.add_dimension(name=dimension, value=label)
         for name, value in counts.items():
@@ -137,7 +132,7 @@ def add_delivery_log_keys(**keys: str | None) -> None:
     logger.thread_safe_append_keys(**{k: v for k, v in keys.items() if v is not None})
 
 
-_cold_start_metrics = Metrics(namespace=NAMESPACE, service=_service())
+_cold_start_metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 def lambda_entry(handler: HandlerT) -> HandlerT:
