@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 
 from .aws import AwsClients, client_config, new_client
 from .dedup import DedupTable
 from .ingest import Receiver
 from .queue import WorkQueue
-from .settings import Settings
+from .settings import Settings, get_settings
 from .sources import Source, aws_resolver, load_sources
 from .storage import Archive
+
+
+@cache
+def default_clients() -> AwsClients:
+    """This process's clients for the environment's settings: built once, shared by the worker
+    and the processors' effect store."""
+    return AwsClients.create(get_settings())
 
 
 def dedup_table(settings: Settings, clients: AwsClients) -> DedupTable:

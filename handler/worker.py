@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from . import metrics, wiring
-from .aws import AWS_ERRORS, AwsClients, error_code
+from .aws import AWS_ERRORS, error_code
 from .dedup import DedupTable, Hold, dedup_key
 from .logs import logger
 from .processors import Event, Outcome, find_processor
@@ -126,8 +126,7 @@ _batch = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
 
 @cache
 def default_worker() -> Worker:
-    settings = get_settings()
-    clients = AwsClients.create(settings)
+    settings, clients = get_settings(), wiring.default_clients()
     return Worker(wiring.dedup_table(settings, clients), wiring.archive(settings, clients))
 
 

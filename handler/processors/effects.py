@@ -53,13 +53,9 @@ _override: list[EffectStore] = []
 @cache
 def _default_store() -> EffectStore:
     from .. import wiring
-    from ..aws import AwsClients
     from ..settings import get_settings
 
-    settings = get_settings()
-    return EffectStore(
-        wiring.archive(settings, AwsClients.create(settings)).s3, settings.archive_bucket
-    )
+    return EffectStore(wiring.default_clients().s3, get_settings().archive_bucket)
 
 
 def effect_store() -> EffectStore:
