@@ -26,9 +26,8 @@ from typing import Any
 
 from handler.queue import Envelope
 from handler.settings import Settings
-from handler.signatures import SignedRequest
-from handler.signatures.twilio import signed_url
 from handler.sources import Source, load_sources
+from webhook_sim.senders import SignedDelivery, sign, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SOURCES = Path(__file__).with_name("demo-sources.toml")
@@ -42,8 +41,6 @@ DOMAIN = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
 SOURCE_IP = "192.0.2.10"  # TEST-NET-1
 WEBHOOK_ROUTE = "POST /webhooks/{source}"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:webhook-work"
-# The private half of the demo Discord source's public key (infra/demo-sources.toml).
-DISCORD_SEED = b"demo-discord-signing-key-seed-32"
 # Schemes whose signature covers a timestamp, so an old delivery is refused (401).
 TIMESTAMPED = {"stripe", "slack", "standard", "discord"}
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -75,101 +72,8 @@ def _id(now: float, *parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{int(now)}/{'/'.join(parts)}"))
 
 
-def body_for(scheme: str, delivery_id: str) -> tuple[bytes, str, str]:
-    """(body, content type, event type) as the scheme's sender would post them."""
-    match scheme:
-        case "github":
-            document: Any = {
-                "ref": "refs/heads/main",
-                "after": hashlib.sha1(delivery_id.encode()).hexdigest(),
-                "repository": {"full_name": "octo-org/demo"},
-                "sender": {"login": "octocat"},
-            }
-            return _json(document), "application/json", "push"
-        case "stripe":
-            document = {
-                "id": f"evt_{delivery_id.replace('-', '')[:24]}",
-                "object": "event",
-                "type": "invoice.paid",
-                "data": {"object": {"id": "in_demo", "object": "invoice", "amount_paid": 4200}},
-            }
-            return _json(document), "application/json", "invoice.paid"
-        case "slack":
-            document = {
-                "type": "event_callback",
-                "event_id": f"Ev{delivery_id.replace('-', '')[:10].upper()}",
-                "team_id": "T0DEMO",
-                "event": {"type": "app_mention", "text": "<@U0DEMO> hello", "user": "U0USER"},
-            }
-            return _json(document), "application/json", "app_mention"
-        case "shopify":
-            document = {"id": 820982911946154508, "email": "jon@example.com", "total": "12.00"}
-            return _json(document), "application/json", "orders/create"
-        case "standard":
-            document = {"type": "invoice.paid", "data": {"id": "inv_demo", "amount": 4200}}
-            return _json(document), "application/json", "invoice.paid"
-        case "twilio":
-            # A form post, as Twilio sends for an incoming SMS: base64 in the API Gateway event.
-            fields = (
-                "AccountSid=AC0demo&Body=Hello+from+Twilio&From=%2B15005550006&SmsStatus=received"
-            )
-            return fields.encode(), FORM_TYPE, "message.received"
-        case "gitlab":
-            document = {"object_kind": "push", "ref": "refs/heads/main", "project_id": 42}
-            return _json(document), "application/json", "Push Hook"
-        case "discord":
-            document = {
-                "version": 1,
-                "application_id": "1234567890",
-                "type": 1,
-                "event": {"type": "APPLICATION_AUTHORIZED", "timestamp": "2024-10-18T14:42:53"},
-            }
-            return _json(document), "application/json", "APPLICATION_AUTHORIZED"
-        case _:
-            document = {"event": "demo.created", "id": delivery_id}
-            return _json(document), "application/json", "demo.created"
-
-
 def _json(document: Any) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
-
-
-def discord_headers(body: bytes, now: float, content_type: str) -> dict[str, str]:
-    """Discord signs with a private key we never hold; the demo source's key pair is public."""
-    # cryptography is a runtime dependency (the verifier), so no dev-only package is needed here.
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    timestamp = str(int(now))
-    key = Ed25519PrivateKey.from_private_bytes(DISCORD_SEED)
-    return {
-        "content-type": content_type,
-        "x-signature-ed25519": key.sign(timestamp.encode() + body).hex(),
-        "x-signature-timestamp": timestamp,
-    }
-
-
-def sign(
-    source: Source,
-    body: bytes,
-    *,
-    url: str,
-    now: float,
-    event_type: str,
-    delivery_id: str,
-    content_type: str,
-) -> dict[str, str]:
-    """The headers the source's sender would send (Discord: the demo key pair)."""
-    if source.scheme.name == "discord":
-        return discord_headers(body, now, content_type)
-    headers = source.sign(
-        body,
-        url=url,
-        now=now,
-        event_type=event_type,
-        delivery_id=delivery_id,
-        content_type=content_type,
-    )
-    return {k.lower(): v for k, v in headers.items()}
 
 
 def tamper(body: bytes) -> bytes:
@@ -281,27 +185,16 @@ def webhook_event(
     )
 
 
-def _delivery(
-    source: Source, now: float, signed_at: float, name: str
-) -> tuple[bytes, dict[str, str], str]:
-    """(body, headers, query) of a correctly signed delivery, signed at `signed_at`."""
-    scheme = source.scheme.name
-    delivery_id = _id(now, source.name, name)
-    body, content_type, event_type = body_for(scheme, delivery_id)
-    url = f"https://{DOMAIN}/webhooks/{source.name}"
-    query = ""
-    if scheme == "twilio" and content_type == "application/json":
-        query = signed_url(url, body).partition("?")[2]
-    headers = sign(
-        source,
-        body,
-        url=url,
-        now=signed_at,
-        event_type=event_type,
-        delivery_id=delivery_id,
-        content_type=content_type,
-    )
-    return body, headers, query
+def _delivery(source: Source, now: float, signed_at: float, name: str) -> SignedDelivery:
+    """A correctly signed sample delivery of the source's sender, signed at `signed_at`."""
+    sender_id = _id(now, source.name, name)
+    if source.scheme.name == "stripe":
+        sender_id = f"evt_{sender_id.replace('-', '')[:24]}"
+    return simulate(source, base_url=f"https://{DOMAIN}", sender_id=sender_id, now=signed_at)
+
+
+def _query(delivery: SignedDelivery) -> str:
+    return delivery.url.partition("?")[2]
 
 
 def source_events(source: Source, now: float) -> dict[str, dict[str, Any]]:
@@ -310,24 +203,25 @@ def source_events(source: Source, now: float) -> dict[str, dict[str, Any]]:
     agent = USER_AGENTS.get(scheme, "curl/8.5.0")
     events: dict[str, dict[str, Any]] = {}
 
-    body, headers, query = _delivery(source, now, now, "valid")
+    valid = _delivery(source, now, now, "valid")
     events[f"{source.name}-valid"] = webhook_event(
-        source.name, body, headers, now=now, query=query, user_agent=agent
+        source.name, valid.body, valid.headers, now=now, query=_query(valid), user_agent=agent
     )
 
-    body, headers, query = _delivery(source, now, now, "tampered")
+    tampered = _delivery(source, now, now, "tampered")
+    body, headers = tampered.body, tampered.headers
     if scheme == "gitlab":  # the token is not a signature of the body: a wrong token instead
         headers = {**headers, "x-gitlab-token": "not-the-token"}
     else:
         body = tamper(body)
     events[f"{source.name}-tampered"] = webhook_event(
-        source.name, body, headers, now=now, query=query, user_agent=agent
+        source.name, body, headers, now=now, query=_query(tampered), user_agent=agent
     )
 
     if scheme in TIMESTAMPED or getattr(source.options, "timestamp_header", None):
-        body, headers, query = _delivery(source, now, now - STALE_SECONDS, "stale")
+        stale = _delivery(source, now, now - STALE_SECONDS, "stale")
         events[f"{source.name}-stale"] = webhook_event(
-            source.name, body, headers, now=now, query=query, user_agent=agent
+            source.name, stale.body, stale.headers, now=now, query=_query(stale), user_agent=agent
         )
     return events
 
@@ -339,17 +233,17 @@ def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dic
 
     def add(source: Source, name: str, body: bytes, event_type: str, content_type: str) -> None:
         event_name = f"{source.name}-{name}"
-        headers = sign(
+        signed = sign(
             source,
             body,
-            url=f"https://{DOMAIN}/webhooks/{source.name}",
+            base_url=f"https://{DOMAIN}",
             now=now,
             event_type=event_type,
-            delivery_id=_id(now, event_name),
+            sender_id=_id(now, event_name),
             content_type=content_type,
         )
         events[event_name] = webhook_event(
-            source.name, body, headers, now=now, user_agent=USER_AGENTS[source.scheme.name]
+            source.name, body, signed.headers, now=now, user_agent=USER_AGENTS[source.scheme.name]
         )
 
     slack = next((s for s in sources.values() if s.scheme.name == "slack"), None)
@@ -390,7 +284,8 @@ def unknown_source_event(sources: Mapping[str, Source], now: float) -> dict[str,
     if github is None:
         body, headers = _json({"zen": "nobody listens here"}), {"content-type": "application/json"}
     else:
-        body, headers, _ = _delivery(github, now, now, "unknown-source")
+        delivery = _delivery(github, now, now, "unknown-source")
+        body, headers = delivery.body, delivery.headers
     return webhook_event("no-such-source", body, headers, now=now)
 
 
@@ -430,18 +325,15 @@ def sqs_record(body: str, now: float, name: str, attributes: Mapping[str, str]) 
 
 def envelope_for(source: Source, now: float, name: str) -> Envelope:
     """The work message the receiver would have queued for a valid delivery to `source`."""
-    body, headers, query = _delivery(source, now, now, name)
-    url = f"https://{DOMAIN}/webhooks/{source.name}" + (f"?{query}" if query else "")
-    request = SignedRequest(method="POST", url=url, headers=dict(headers), body=body)
-    verified = source.scheme.verify(request, source.secrets, source.options, now)
-    delivery_id = verified.sender_id or f"sha256-{hashlib.sha256(body).hexdigest()}"
+    delivery = _delivery(source, now, now, name)
+    body = delivery.body
     return Envelope(
-        id=delivery_id,
+        id=delivery.delivery_id,
         source=source.name,
-        event_type=verified.event_type,
+        event_type=delivery.event_type,
         received_at=datetime.fromtimestamp(now, UTC),
-        url=url,
-        headers=dict(headers),
+        url=delivery.url,
+        headers=dict(delivery.headers),
         body_sha256=hashlib.sha256(body).hexdigest(),
         body_size=len(body),
         body_b64=base64.b64encode(body).decode(),

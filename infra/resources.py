@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import boto3
 
+from handler.aws import AwsClients
+
 DEFAULT_REGION = "us-east-1"
 
 
@@ -39,8 +41,11 @@ def create_resources(
     endpoint_url: str | None = None,
     max_receive_count: int = 5,
     visibility_timeout: int = 30,
+    clients: AwsClients | None = None,
 ) -> Resources:
     def client(service: Literal["s3", "sqs", "dynamodb"]) -> Any:
+        if clients is not None:  # already made (creating a client costs ~60 ms)
+            return getattr(clients, service)
         return boto3.client(service, endpoint_url=endpoint_url, region_name=DEFAULT_REGION)
 
     s3, sqs, dynamodb = client("s3"), client("sqs"), client("dynamodb")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 import uuid
@@ -18,15 +17,17 @@ import pytest
 from nacl.signing import SigningKey
 
 from handler.settings import Settings
-from handler.signatures.twilio import signed_url
 from handler.sources import Source, load_sources
 from infra.processes import EMULATOR_CREDENTIALS, free_port, start_moto, start_receiver, stop
 from infra.resources import Resources, create_resources
+from webhook_sim.samples import sample
+from webhook_sim.senders import DEMO_DISCORD_SEED
+from webhook_sim.senders import sign as simulator_sign
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SOURCES = ROOT / "infra" / "demo-sources.toml"
-# The private half of the demo Discord source's public key (infra/demo-sources.toml).
-DISCORD_KEY = SigningKey(b"demo-discord-signing-key-seed-32")
+# The demo Discord key in PyNaCl, an independent Ed25519 implementation: the e2e oracle.
+DISCORD_KEY = SigningKey(DEMO_DISCORD_SEED)
 
 
 def demo_sources() -> dict[str, Source]:
@@ -37,19 +38,11 @@ SOURCES = demo_sources()
 
 
 def body_for(scheme: str, event_type: str = "push", delivery_id: str | None = None) -> bytes:
-    """A plausible body for the scheme, carrying the id and type where the sender puts them."""
+    """A JSON body of the scheme's sender, carrying the id and type where the sender puts them."""
     delivery_id = delivery_id or f"evt_{uuid.uuid4().hex}"
-    if scheme == "stripe":
-        return json.dumps({"id": delivery_id, "object": "event", "type": event_type}).encode()
-    if scheme == "slack":
-        return json.dumps(
-            {"type": "event_callback", "event_id": delivery_id, "event": {"type": event_type}}
-        ).encode()
-    if scheme == "discord":
-        return json.dumps({"version": 1, "type": 1, "event": {"type": event_type}}).encode()
-    if scheme == "standard":
-        return json.dumps({"type": event_type, "data": {"n": 1}}).encode()
-    return json.dumps({"event": event_type, "n": 1}).encode()
+    return sample(
+        scheme, event_type, delivery_id=delivery_id, now=time.time(), encoding="json"
+    ).body
 
 
 def sign(
@@ -63,29 +56,16 @@ def sign(
     content_type: str = "application/json",
 ) -> tuple[str, dict[str, str]]:
     """The URL to post to and the headers the real sender would send for this body."""
-    source = SOURCES[source_name]
-    now = time.time() if now is None else now
-    url = f"{base_url}/webhooks/{source_name}"
-    if source.scheme.name == "twilio" and content_type == "application/json":
-        url = signed_url(url, body)
-    if source.scheme.name == "discord":
-        timestamp = str(int(now))
-        signature = DISCORD_KEY.sign(timestamp.encode() + body).signature.hex()
-        headers = {
-            "content-type": content_type,
-            "x-signature-ed25519": signature,
-            "x-signature-timestamp": timestamp,
-        }
-        return url, headers
-    headers = source.sign(
+    signed = simulator_sign(
+        SOURCES[source_name],
         body,
-        url=url,
-        now=now,
+        base_url=base_url,
         event_type=event_type,
-        delivery_id=delivery_id or str(uuid.uuid4()),
+        sender_id=delivery_id or str(uuid.uuid4()),
         content_type=content_type,
+        now=now,
     )
-    return url, headers
+    return signed.url, signed.headers
 
 
 def object_body(s3: Any, bucket: str, key: str) -> bytes:

@@ -23,6 +23,7 @@ import pytest
 from infra import events as sample
 from infra import sam_local
 from infra.processes import free_port
+from webhook_sim.senders import sign
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e]
 
@@ -181,15 +182,11 @@ def test_start_api_signed_post_is_accepted_archived_and_deduplicated(sam: SamLoc
 
 
 def _github(base_url: str, body: bytes) -> tuple[str, dict[str, str]]:
-    source = sample.demo_sources()["github"]
-    url = f"{base_url}/webhooks/github"
-    headers = sample.sign(
-        source,
+    signed = sign(
+        sample.demo_sources()["github"],
         body,
-        url=url,
-        now=time.time(),
+        base_url=base_url,
         event_type="push",
-        delivery_id=str(uuid.uuid4()),
-        content_type="application/json",
+        sender_id=str(uuid.uuid4()),
     )
-    return url, headers
+    return signed.url, signed.headers

@@ -1,86 +1,90 @@
-"""The example processors: registered, idempotent, and tolerant of events without their object."""
+"""The example processors, through the real route and worker (the pytest kit): one effect per
+invoice and per pull request, whatever the retries, replays and order of arrival."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-import pytest
-
-from handler.processors import Event, find_processor
-from handler.processors.effects import EffectStore, use_store
-from infra.resources import Resources
+from handler.processors import find_processor
+from webhook_sim.kit import WebhookKit
 
 
-@pytest.fixture
-def store(resources: Resources) -> Iterator[EffectStore]:
-    effects = EffectStore(boto3.client("s3", region_name="us-east-1"), resources.bucket)
-    use_store(effects)
-    yield effects
-    use_store(None)
-
-
-def event(source: str, event_type: str, document: dict[str, Any], event_id: str) -> Event:
-    return Event(
-        id=event_id,
-        source=source,
-        event_type=event_type,
-        received_at=datetime(2026, 1, 2, tzinfo=UTC),
-        headers={},
-        body=json.dumps(document).encode(),
-    )
-
-
-def invoice_paid(event_id: str, invoice: str = "in_1") -> Event:
+def invoice_paid(event_id: str, invoice: str = "in_1") -> dict[str, Any]:
     data = {"object": {"id": invoice, "amount_paid": 2000, "currency": "eur", "customer": "c"}}
-    return event("stripe", "invoice.paid", {"id": event_id, "data": data}, event_id)
+    return {"id": event_id, "object": "event", "type": "invoice.paid", "data": data}
 
 
-def test_invoice_paid_is_recorded_once(store: EffectStore) -> None:
-    process = find_processor("stripe", "invoice.paid")
-    first = process(invoice_paid("evt_1"))
-    assert first == {"processor": "stripe.invoice_paid", "invoice": "in_1", "recorded": True}
-    recorded = store.get(store.key("stripe", "invoices", "in_1"))
-    assert recorded is not None and recorded["event_id"] == "evt_1"
-    # The same event again (replay --force) and another event for the same invoice: no effect.
-    for again in (invoice_paid("evt_1"), invoice_paid("evt_2")):
-        assert process(again) == {
+def test_invoice_paid_is_recorded_once(webhooks: WebhookKit) -> None:
+    first = webhooks.send("stripe", body=invoice_paid("evt_1"))
+    assert webhooks.drain()["evt_1"].outcome == {
+        "processor": "stripe.invoice_paid",
+        "invoice": "in_1",
+        "recorded": True,
+    }
+    recorded = webhooks.effects("stripe/invoices")
+    assert [document["event_id"] for document in recorded.values()] == ["evt_1"]
+    # Stripe's retry, a forced replay and another event for the same invoice: no second effect.
+    assert webhooks.redeliver(first).body["status"] == "duplicate"
+    assert webhooks.replay("evt_1") == "replayed"
+    webhooks.send("stripe", body=invoice_paid("evt_2"))
+    results = webhooks.drain()
+    for event_id in ("evt_1", "evt_2"):
+        assert results[event_id].outcome == {
             "processor": "stripe.invoice_paid",
             "invoice": "in_1",
             "already_paid_by": "evt_1",
         }
-    assert store.get(store.key("stripe", "invoices", "in_1")) == recorded
+    assert webhooks.effects("stripe/invoices") == recorded
 
 
-def test_invoice_paid_without_an_invoice_is_ignored(store: EffectStore) -> None:
-    process = find_processor("stripe", "invoice.paid")
-    outcome = process(event("stripe", "invoice.paid", {"id": "evt_x"}, "evt_x"))
-    assert outcome == {"processor": "stripe.invoice_paid", "ignored": "no invoice in the event"}
+def test_invoice_paid_without_an_invoice_is_ignored(webhooks: WebhookKit) -> None:
+    webhooks.send("stripe", body={"id": "evt_x", "type": "invoice.paid"})
+    result = webhooks.drain()["evt_x"]
+    assert (result.status, result.outcome) == (
+        "processed",
+        {"processor": "stripe.invoice_paid", "ignored": "no invoice in the event"},
+    )
+    assert webhooks.effects() == {}
 
 
-def pull_request(event_id: str, action: str, updated_at: str) -> Event:
-    document = {
+def pull_request(action: str, updated_at: str) -> dict[str, Any]:
+    return {
         "action": action,
         "pull_request": {"number": 7, "state": "open", "updated_at": updated_at, "head": {}},
         "repository": {"full_name": "octo/app"},
     }
-    return event("github", "pull_request", document, event_id)
 
 
-def test_pull_request_keeps_the_latest_state_whatever_the_order(store: EffectStore) -> None:
-    process = find_processor("github", "pull_request")
-    newer = pull_request("d2", "closed", "2026-01-02T10:00:00Z")
-    older = pull_request("d1", "opened", "2026-01-02T09:00:00Z")
-    expected = {"processor": "github.pull_request", "pull": "octo-app-7", "changed": True}
-    assert process(newer) == expected
-    for late_or_again in (older, newer):
-        outcome = process(late_or_again)
-        assert outcome is not None and outcome["changed"] is False
-    state = store.get(store.key("github", "pulls", "octo-app-7"))
-    assert state is not None and (state["action"], state["event_id"]) == ("closed", "d2")
+def test_pull_request_keeps_the_latest_state_whatever_the_order(webhooks: WebhookKit) -> None:
+    newer = webhooks.send(
+        "github",
+        "pull_request",
+        body=pull_request("closed", "2026-01-02T10:00:00Z"),
+        delivery_id="d2",
+    )
+    webhooks.send(
+        "github",
+        "pull_request",
+        body=pull_request("opened", "2026-01-02T09:00:00Z"),
+        delivery_id="d1",
+    )
+    results = webhooks.drain()
+    assert results["d2"].outcome == {
+        "processor": "github.pull_request",
+        "pull": "octo-app-7",
+        "changed": True,
+    }
+    assert results["d1"].outcome is not None and results["d1"].outcome["changed"] is False
+    # The newest event again, replayed: nothing changes.
+    webhooks.redeliver(newer)
+    assert webhooks.replay("d2") == "replayed"
+    assert webhooks.drain()["d2"].outcome == {
+        "processor": "github.pull_request",
+        "pull": "octo-app-7",
+        "changed": False,
+    }
+    [state] = webhooks.effects("github/pulls").values()
+    assert (state["action"], state["event_id"]) == ("closed", "d2")
 
 
 def test_other_events_still_reach_the_default_processor() -> None:

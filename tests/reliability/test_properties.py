@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from handler.queue import Envelope
-from handler.signatures import SCHEMES, SignedRequest, SigningInput, VerificationError, Verified
+from handler.signatures import SCHEMES, SignedRequest, VerificationError, Verified
 from handler.signatures import stripe as stripe_scheme
 from handler.signatures import twilio as twilio_scheme
 from handler.signatures.base import check_timestamp, parse_json
 from handler.signatures.standard import _v1_signatures, decode_secret
-from support import DISCORD_KEY, SOURCES
+from support import SOURCES
+from webhook_sim.senders import sign
 
 NOW = float(int(time.time()))
 URL = "https://hooks.example.com/webhooks/source?tenant=7"
@@ -123,21 +124,15 @@ def test_any_request_is_verified_or_refused_never_crashes(
 def genuine(scheme_name: str, body: bytes, now: float = NOW) -> SignedRequest:
     """A request signed for the scheme's demo source as the sender would sign it."""
     source = SOURCES[SOURCE_BY_SCHEME[scheme_name]]
-    url = "https://hooks.example.com/webhooks/" + source.name
-    if scheme_name == "discord":
-        timestamp = str(int(now))
-        headers = {
-            "content-type": "application/json",
-            "x-signature-ed25519": DISCORD_KEY.sign(timestamp.encode() + body).signature.hex(),
-            "x-signature-timestamp": timestamp,
-        }
-        return SignedRequest("POST", url, headers, body)
-    if scheme_name == "twilio":
-        url = twilio_scheme.signed_url(url, body)
-    assert source.scheme.sign is not None
-    message = SigningInput(body, source.secrets[0], url, now, "thing", "delivery-1")
-    headers = {k.lower(): v for k, v in source.scheme.sign(message, source.options).items()}
-    return SignedRequest("POST", url, headers, body)
+    signed = sign(
+        source,
+        body,
+        base_url="https://hooks.example.com",
+        event_type="thing",
+        sender_id="delivery-1",
+        now=now,
+    )
+    return SignedRequest("POST", signed.url, signed.headers, body)
 
 
 # Bodies every scheme can read once verified (Stripe and Discord need a JSON object).

@@ -1,0 +1,144 @@
+"""Sign a delivery the way a configured source's sender does: the one sender simulator.
+
+    delivery = simulate(source, base_url="http://127.0.0.1:8000", event_type="pull_request")
+    httpx.post(delivery.url, content=delivery.body, headers=delivery.headers)
+
+`make events`, `webhooks send`, the tests, the pytest kit and the reliability senders all sign
+through here. Each scheme's own `sign` makes the headers; what a scheme cannot know is handled
+here once: the URL Twilio signs (JSON bodies carry their hash in it) and Discord's private key,
+which only the demo source has (its seed is public, see infra/demo-sources.toml).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass
+
+from handler.ingest import delivery_id as derived_id
+from handler.signatures import SignedRequest
+from handler.signatures.twilio import signed_url
+from handler.sources import Source
+
+from .samples import JSON, Encoding, default_event, sample
+
+# The demo Discord source's key pair: the public half is its "secret" in infra/demo-sources.toml.
+DEMO_DISCORD_SEED = b"demo-discord-signing-key-seed-32"
+
+
+@dataclass(frozen=True)
+class SignedDelivery:
+    """A delivery as the sender posts it, and the id the receiver will give it."""
+
+    source: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    event_type: str
+    delivery_id: str
+
+    @property
+    def path(self) -> str:
+        """The URL's path and query, for clients that hold a base URL."""
+        rest = self.url.split("://", 1)[-1]
+        return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+
+def new_sender_id(scheme: str) -> str:
+    """An id shaped like the sender's own (Stripe's evt_..., else a UUID)."""
+    return f"evt_{uuid.uuid4().hex}" if scheme == "stripe" else str(uuid.uuid4())
+
+
+def sign(
+    source: Source,
+    body: bytes,
+    *,
+    base_url: str,
+    event_type: str,
+    sender_id: str,
+    content_type: str = JSON,
+    now: float | None = None,
+    secret: str | None = None,
+    discord_seed: bytes = DEMO_DISCORD_SEED,
+) -> SignedDelivery:
+    """Headers and URL for `body` from `source`'s sender, signed with `secret` (default: the
+    source's first secret; for Discord, the private key of `discord_seed`)."""
+    now = time.time() if now is None else now
+    url = f"{base_url.rstrip('/')}/webhooks/{source.name}"
+    if source.scheme.name == "twilio" and content_type == JSON:
+        url = signed_url(url, body)  # Twilio adds the JSON body's hash to the URL it signs
+    if source.scheme.name == "discord":
+        headers = discord_headers(body, now, content_type, discord_seed)
+    else:
+        headers = source.sign(
+            body,
+            url=url,
+            now=now,
+            event_type=event_type,
+            delivery_id=sender_id,
+            content_type=content_type,
+            secret=secret,
+        )
+    headers = {name.lower(): value for name, value in headers.items()}
+    return SignedDelivery(
+        source=source.name,
+        url=url,
+        headers=headers,
+        body=body,
+        event_type=event_type,
+        delivery_id=_receiver_id(source, SignedRequest("POST", url, headers, body), now),
+    )
+
+
+def simulate(
+    source: Source,
+    *,
+    base_url: str,
+    event_type: str | None = None,
+    body: bytes | None = None,
+    content_type: str | None = None,
+    encoding: Encoding | None = None,
+    sender_id: str | None = None,
+    now: float | None = None,
+) -> SignedDelivery:
+    """A signed delivery of `source`: the given body, or a sample of its sender's in `encoding`."""
+    now = time.time() if now is None else now
+    scheme = source.scheme.name
+    sender_id = sender_id or new_sender_id(scheme)
+    if body is None:
+        drawn = sample(scheme, event_type, delivery_id=sender_id, now=now, encoding=encoding)
+        body, content_type, event_type = drawn.body, drawn.content_type, drawn.event_type
+    return sign(
+        source,
+        body,
+        base_url=base_url,
+        event_type=event_type or default_event(scheme),
+        sender_id=sender_id,
+        content_type=content_type or JSON,
+        now=now,
+    )
+
+
+def discord_headers(body: bytes, now: float, content_type: str, seed: bytes) -> dict[str, str]:
+    # cryptography is the verifier's dependency already, so signing needs nothing more.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    timestamp = str(int(now))
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    return {
+        "content-type": content_type,
+        "x-signature-ed25519": key.sign(timestamp.encode() + body).hex(),
+        "x-signature-timestamp": timestamp,
+    }
+
+
+def _receiver_id(source: Source, request: SignedRequest, now: float) -> str:
+    """The id the receiver will derive: its own rule, applied to what its verifier reads."""
+    try:
+        verified = source.scheme.verify(request, source.secrets, source.options, now)
+    except Exception:  # signed with another secret on purpose, or unreadable: the hash rule
+        sender = None
+    else:
+        sender = verified.sender_id
+    return derived_id(sender, hashlib.sha256(request.body).hexdigest())
