@@ -1,4 +1,4 @@
-"""moto's HTTP server, with DynamoDB requests and SQS deletes made atomic as they are on AWS.
+"""moto's HTTP server, with DynamoDB requests and SQS queue updates atomic as they are on AWS.
 
 moto's server handles requests on threads, and its DynamoDB checks a ConditionExpression and
 then writes without a lock: two concurrent conditional PutItems can both succeed, which real
@@ -8,9 +8,10 @@ long poll must not block the rest).
 
 moto's SQS DeleteMessage rebuilds the queue's message list without the queue's lock, which
 SendMessage takes to append: two overlapping deletes each store a list rebuilt from the same old
-one, and a message sent in between vanishes after its sender got a MessageId (`make reliability`
-lost an acknowledged delivery that way; tests/reliability/test_sqs_delete_race.py). Deletes take
-the queue's lock here. The patch is made on import, so the tests exercise the server's moto.
+one, so a message sent in between vanishes after its sender got a MessageId, and the first
+delete is undone (issue 17: an acknowledged delivery archived, never processed, no message left;
+tests/reliability/test_sqs_delete_race.py). Deletes, and receives (they walk a set that deletes
+shrink), take the queue's lock here. The patch is made on import, so tests exercise it too.
 
 With MOTO_SQS_JOURNAL=<file>, every message sent, received and deleted is also written there,
 one line each (infra/reliability/evidence.py reads it to explain a lost or doubled delivery).
@@ -53,20 +54,28 @@ class AtomicDynamoDB:
         return self.app(environ, start_response)
 
 
-def _atomic_sqs_deletes() -> None:
-    delete = Queue.delete_message
+def _atomic_sqs_queues() -> None:
+    """Deletes and receives hold the queue's lock, the one add_message appends under."""
+    delete, receive = Queue.delete_message, SQSBackend.receive_message
     if getattr(delete, "atomic", False):
         return
 
     def delete_message(self: Queue, receipt_handle: str) -> None:
-        with self._messages_lock:  # the lock add_message appends under (a reentrant Condition)
+        with self._messages_lock:
             delete(self, receipt_handle)
+
+    # A receive walks the pending set that a delete shrinks ("Set changed size during
+    # iteration"). The lock is a reentrant Condition: a long poll's wait releases it.
+    def receive_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        with self.get_queue(queue_name)._messages_lock:
+            return receive(self, queue_name, *args, **kwargs)
 
     delete_message.atomic = True  # type: ignore[attr-defined]
     Queue.delete_message = delete_message  # type: ignore[method-assign]
+    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
 
 
-_atomic_sqs_deletes()
+_atomic_sqs_queues()
 
 
 def delivery_key(body: str) -> str:
