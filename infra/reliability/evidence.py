@@ -103,6 +103,8 @@ def verdict(
     journal: bool,
 ) -> str:
     """Whose fault the facts point to; the facts themselves are reported next to it."""
+    if problem == "lost" and effects:
+        return "product: processed, but its archive is missing or differs from the body sent"
     if not journal:
         return "unknown: no SQS journal was kept"
     status = (record or {}).get("status")
@@ -116,7 +118,7 @@ def verdict(
                 "emulator: SQS accepted the message, then it left the queue without being "
                 "received or deleted"
             )
-        if trail.deleted and not effects:
+        if trail.deleted:
             return f"product: its message was deleted without an effect (dedup {status})"
         if not drained:
             return "harness: the queue was not drained when the ledger was read"

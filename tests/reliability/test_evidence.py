@@ -79,6 +79,11 @@ def test_a_message_deleted_without_an_effect_is_the_products_fault() -> None:
     assert lost.startswith("product:") and "deleted" in lost
 
 
+def test_a_processed_delivery_counted_lost_is_an_archive_fault() -> None:
+    lost = verdict("lost", Trail(received=1, deleted=1), None, 1, drained=True, journal=False)
+    assert lost.startswith("product:") and "archive" in lost
+
+
 def test_without_a_journal_nothing_is_blamed() -> None:
     assert verdict("lost", Trail(), None, 0, drained=True, journal=False).startswith("unknown")
 
