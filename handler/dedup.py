@@ -141,8 +141,11 @@ class DedupTable:
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
-            done = _old_attribute(error, "status") == PROCESSED
-            return (Hold.DONE if done else Hold.BUSY), token
+            status = _old_attribute(error, "status")
+            if status == PROCESSING and _old_attribute(error, "owner") == token:
+                # botocore retried an UpdateItem that had succeeded: the hold is this one.
+                return Hold.STARTED, token
+            return (Hold.DONE if status == PROCESSED else Hold.BUSY), token
         return Hold.STARTED, token
 
     def mark_processed(self, key: str, token: str, outcome: dict[str, Any], now: float) -> bool:

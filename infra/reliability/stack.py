@@ -115,8 +115,10 @@ class Stack:
         for service in SERVICES:
             port = free_port()
             self.moto_urls[service] = f"http://{HOST}:{port}"
+            # What SQS itself did with each message: the ledger's evidence for a lost delivery.
+            journal = {"MOTO_SQS_JOURNAL": str(self.journal_file)} if service == "sqs" else {}
             self.processes[f"moto-{service}"] = start_moto(
-                HOST, port, stdout=self.log("moto"), stderr=subprocess.STDOUT
+                HOST, port, env=journal, stdout=self.log("moto"), stderr=subprocess.STDOUT
             )
         self.aws_url = self.moto_urls["s3"]
         with _environment({**EMULATOR_CREDENTIALS, **self.endpoints(self.moto_urls)}):
@@ -172,6 +174,10 @@ class Stack:
     @property
     def effects_file(self) -> Path:
         return self.workdir / "effects.log"
+
+    @property
+    def journal_file(self) -> Path:
+        return self.workdir / "sqs-journal.log"
 
     @property
     def base_url(self) -> str:
