@@ -82,6 +82,8 @@ def main() -> int:
         base_url = f"http://{host}:{port}"
         print(f"\nreceiver:  {base_url}/webhooks/<source>")
         print(f"health:    {base_url}/health   docs: {base_url}/docs")
+        # `webhooks send` posts here when WEBHOOKS_URL is exported (else to --url or port 8000).
+        print(f"webhooks:  export WEBHOOKS_URL={base_url}")
         print(f"sources:   {sources_file}")
         print(f"resources: s3://{resources.bucket}  {resources.queue_url}  table {resources.table}")
         command = demo_curl(base_url, sources_file)

@@ -178,7 +178,13 @@ def send(
     body: Annotated[
         Path | None, typer.Option("--body", "-b", help="Body file ('-' for stdin).")
     ] = None,
-    url: Annotated[str, typer.Option(help="The receiver's base URL.")] = "http://127.0.0.1:8000",
+    url: Annotated[
+        str,
+        typer.Option(
+            envvar="WEBHOOKS_URL",
+            help="The receiver's base URL (`make run` prints the WEBHOOKS_URL to export).",
+        ),
+    ] = "http://127.0.0.1:8000",
     delivery_id: Annotated[
         str | None, typer.Option("--id", help="The sender's delivery id (retries: same id).")
     ] = None,

@@ -57,6 +57,7 @@ def test_make_run_serves_the_printed_demo_delivery_and_stops_on_ctrl_c(tmp_path:
     try:
         lines = read_until(process, "Ctrl-C stops everything.")
         command = next(line.strip() for line in lines if line.strip().startswith("curl "))
+        assert f"export WEBHOOKS_URL=http://127.0.0.1:{port}" in "".join(lines)
         first = subprocess.run(shlex.split(command), capture_output=True, text=True, check=True)
         second = subprocess.run(shlex.split(command), capture_output=True, text=True, check=True)
         assert "HTTP/1.1 202" in first.stdout and '"status":"accepted"' in first.stdout
