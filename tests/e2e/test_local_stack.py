@@ -266,7 +266,8 @@ def test_worker_sigkilled_mid_batch_under_make_run_loses_nothing_and_dead_letter
         # killed worker was not holding (one it held may have run before the kill: processors
         # key their effects by delivery id for that reason).
         runs = Counter(line["delivery_id"] for line in output.json_lines("processed"))
-        assert set(runs) == acked
+        # (A sender that gave up on a slow answer may still have had its delivery queued.)
+        assert acked <= set(runs), acked - set(runs)
         assert {i: n for i, n in runs.items() if n != 1 and i not in held} == {}
         # A held delivery found busy was sent back for the rest of the lease: one busy receive,
         # not one per visibility timeout.
@@ -274,16 +275,6 @@ def test_worker_sigkilled_mid_batch_under_make_run_loses_nothing_and_dead_letter
             line["delivery_id"]
             for line in output.json_lines("record failed")
             if line["error_type"] == "DeliveryBusy"
-        )
-        print(
-            "DEBUG held",
-            len(held),
-            "acked",
-            len(acked),
-            "busy",
-            dict(busy),
-            "runs>1",
-            {i: n for i, n in runs.items() if n > 1},
         )
         assert set(busy) <= held and all(n == 1 for n in busy.values()), busy
     finally:
