@@ -457,3 +457,13 @@ def test_worker_may_send_a_busy_message_back_for_its_lease(resources: dict[str, 
     assert "sqs:ChangeMessageVisibility" in consume["Action"]
     assert "sqs:GetQueueAttributes" in consume["Action"]
     assert consume["Resource"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
+
+
+def test_sam_local_queue_matches_the_templates_default(template: dict[str, Any]) -> None:
+    """`make sam-api`/`sam-invoke` create the queue the deployed worker would read its lease
+    rule from: the template's visibility for the default WorkerTimeout."""
+    from infra.sam_local import TEMPLATE_VISIBILITY_TIMEOUT
+
+    default = str(template["Parameters"]["WorkerTimeout"]["Default"])
+    mapping = template["Mappings"]["WorkerTimeoutToVisibility"][default]
+    assert int(mapping["VisibilityTimeout"]) == TEMPLATE_VISIBILITY_TIMEOUT
