@@ -131,17 +131,28 @@ FULL = Plan(
 # How the time --minutes gives the matrix and load phases is split between them: by their
 # volume targets, since both run at about the same rate here (moto is the ceiling for both).
 MATRIX_SHARE = TARGETS["faults"] / (TARGETS["faults"] + TARGETS["load"])
+LONG_DRAIN_SECONDS = 90
 
 
 def for_minutes(plan: Plan, minutes: float) -> tuple[Plan, int]:
     """`plan` fitted to a run of `minutes`, and the run's hard limit in seconds.
 
     Every phase but the matrix and load keeps the time the plan's own hard limit allows it
-    (start-up, duplicates, fuzz, memory, drains and reconciliation); the matrix and load phases
+    (start-up, duplicates, fuzz, memory, reconciliation; drains get LONG_DRAIN_SECONDS at
+    least, for the bigger backlogs of longer phases); the matrix and load phases
     share the rest by MATRIX_SHARE. Their counts grow with their budgets (never below the
     plan's), so each phase runs until its budget ends: what a run of N minutes can reach.
     """
-    others = HARD_LIMIT[plan.name] - plan.matrix_budget - plan.load_budget
+    # Each phase ends with a backlog of up to a few hundred messages (the senders' gate) that
+    # the workers must drain before the ledger is reconciled: on a busy 2-core machine they
+    # manage ~10/s, more than the quick plan's 25 s allow.
+    drain_timeout = max(plan.drain_timeout, LONG_DRAIN_SECONDS)
+    others = (
+        HARD_LIMIT[plan.name]
+        - plan.matrix_budget
+        - plan.load_budget
+        + 2 * (drain_timeout - plan.drain_timeout)
+    )
     phases = minutes * 60 - others
     if phases < 60:
         least = (others + 60) / 60
@@ -156,6 +167,7 @@ def for_minutes(plan: Plan, minutes: float) -> tuple[Plan, int]:
         load_budget=load_budget,
         per_cell=max(plan.per_cell, math.ceil(plan.per_cell * matrix_factor)),
         load=max(plan.load, math.ceil(plan.load * load_factor)),
+        drain_timeout=drain_timeout,
         minutes=minutes,
     )
     # Reconciling more deliveries takes longer than the plan's own slack: 10 % more, at least 1'.

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 
 from infra.reliability import __main__ as reliability
-from infra.reliability.__main__ import FULL, HARD_LIMIT, QUICK, for_minutes
+from infra.reliability.__main__ import FULL, HARD_LIMIT, LONG_DRAIN_SECONDS, QUICK, for_minutes
 from infra.reliability.report import TARGETS
 
 
 def test_thirty_minutes_go_to_the_matrix_and_load_phases_by_their_targets() -> None:
     plan, hard_limit = for_minutes(FULL, 30)
-    others = HARD_LIMIT["full"] - FULL.matrix_budget - FULL.load_budget
+    longer_drains = 2 * (LONG_DRAIN_SECONDS - FULL.drain_timeout)
+    others = HARD_LIMIT["full"] - FULL.matrix_budget - FULL.load_budget + longer_drains
     assert plan.matrix_budget + plan.load_budget == pytest.approx(30 * 60 - others, abs=0.2)
     assert plan.load_budget == pytest.approx(2 * plan.matrix_budget, abs=0.2)  # 20,000 : 10,000
     # Several times the 11-minute run's phases, and counts the budgets can never run out of.
@@ -23,7 +24,8 @@ def test_thirty_minutes_go_to_the_matrix_and_load_phases_by_their_targets() -> N
     assert plan.load_budget > 6 * FULL.load_budget
     assert plan.per_cell * 21 >= TARGETS["faults"] and plan.load >= TARGETS["load"]
     # Everything else as in the plan: duplicates, fuzz, memory, drains.
-    unchanged = {"matrix_budget", "load_budget", "per_cell", "load", "minutes"}
+    assert plan.drain_timeout == LONG_DRAIN_SECONDS  # a longer phase leaves a longer backlog
+    unchanged = {"matrix_budget", "load_budget", "per_cell", "load", "minutes", "drain_timeout"}
     for name, value in vars(FULL).items():
         if name not in unchanged:
             assert getattr(plan, name) == value, name
@@ -35,9 +37,9 @@ def test_longer_runs_scale_and_too_short_ones_are_refused() -> None:
     fifteen, _ = for_minutes(FULL, 15)
     thirty, _ = for_minutes(FULL, 30)
     assert FULL.matrix_budget < thirty.matrix_budget and fifteen.load_budget < thirty.load_budget
-    quick, limit = for_minutes(QUICK, 5)
+    quick, limit = for_minutes(QUICK, 7)
     assert quick.load_budget > QUICK.load_budget and quick.load > QUICK.load
-    assert limit >= 5 * 60
+    assert limit >= 7 * 60
     with pytest.raises(ValueError, match="needs at least"):
         for_minutes(FULL, 5)
 
