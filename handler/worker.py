@@ -68,7 +68,10 @@ class Worker:
             logger.info("already processed; no second effect", extra=log)
             return None
         if hold is Hold.BUSY:
-            lease_until = self.dedup.lease_until(key)
+            try:
+                lease_until = self.dedup.lease_until(key)
+            except AWS_ERRORS:  # still busy; it then waits out the queue's visibility timeout
+                lease_until = None
             until = f" until {lease_until}" if lease_until is not None else ""
             raise DeliveryBusy(f"another worker holds its processing lease{until}", lease_until)
         event = Event(
