@@ -26,6 +26,7 @@ from botocore.exceptions import (
     NoRegionError,
 )
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -178,7 +179,13 @@ def send(
     body: Annotated[
         Path | None, typer.Option("--body", "-b", help="Body file ('-' for stdin).")
     ] = None,
-    url: Annotated[str, typer.Option(help="The receiver's base URL.")] = "http://127.0.0.1:8000",
+    url: Annotated[
+        str,
+        typer.Option(
+            envvar="WEBHOOKS_URL",
+            help="The receiver's base URL (`make run` prints the WEBHOOKS_URL to export).",
+        ),
+    ] = "http://127.0.0.1:8000",
     delivery_id: Annotated[
         str | None, typer.Option("--id", help="The sender's delivery id (retries: same id).")
     ] = None,
@@ -249,6 +256,8 @@ def show(
         "status": delivery.status,
         "dedup": {k: v for k, v in record.items() if k not in {"owner", "outcome"}} or None,
         "outcome": json.loads(outcome) if isinstance(outcome, str) else outcome,
+        # Why the latest attempt failed (kept by the worker), even if a later one succeeded.
+        "last_error": record.get("last_error"),
     }
     raw = operations.body(delivery) if body else None
     if as_json:
@@ -261,9 +270,11 @@ def show(
     table.add_column(overflow="fold")
     for name in ("id", "source", "event_type", "received_at", "url", "body_size", "status"):
         table.add_row(name, str(document[name]))
+    if document["last_error"]:
+        table.add_row("last_error", f"[red]{escape(str(document['last_error']))}[/]")
     table.add_row("archive", f"s3://{operations.settings.archive_bucket}/{delivery.meta_key}")
     for name, value in sorted((document["dedup"] or {}).items()):
-        if name not in {"pk", "status"}:
+        if name not in {"pk", "status", "last_error"}:
             table.add_row(f"dedup.{name}", _when(name, value))
     if document["outcome"] is not None:
         table.add_row("outcome", json.dumps(document["outcome"]))
@@ -275,6 +286,11 @@ def show(
     if raw is not None:
         sys.stdout.flush()
         sys.stdout.buffer.write(raw + b"\n")
+
+
+def _short(text: Any, width: int = 80) -> str:
+    value = "" if text is None else str(text)
+    return value if len(value) <= width else value[: width - 1] + "…"
 
 
 def _when(name: str, value: Any) -> str:
@@ -314,6 +330,7 @@ def list_deliveries(
             "body_size": d.meta.get("body_size"),
             "status": d.status,
             "attempts": (d.record or {}).get("attempts"),
+            "last_error": (d.record or {}).get("last_error"),
         }
         for d in found
     ]
@@ -321,7 +338,8 @@ def list_deliveries(
         emit_json(rows)
         return
     table = Table(title=f"{len(rows)} deliveries since {start:%Y-%m-%d %H:%M} UTC")
-    for column in ("received_at", "source", "event_type", "id", "status", "attempts", "bytes"):
+    columns = ("received_at", "source", "event_type", "id", "status", "attempts", "bytes")
+    for column in (*columns, "last_error"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
@@ -332,6 +350,7 @@ def list_deliveries(
             str(row["status"]),
             str(row["attempts"] or ""),
             str(row["body_size"]),
+            escape(_short(row["last_error"])),
         )
     out.print(table)
 
@@ -409,10 +428,34 @@ def redrive(
     dlq = operations.dlq_url()
     waiting = operations.depth(dlq)
     if dry_run:
+        # Why each one is there: the failure the worker kept on the delivery's dedup record.
+        dead = operations.dead_letters(dlq, limit if limit is not None else 100)
         if as_json:
-            emit_json({"dry_run": True, "dlq": dlq, "waiting": waiting, "moved": 0})
-        else:
-            out.print(f"{waiting} message(s) in {dlq} would be moved to {operations.queue_url}")
+            emit_json(
+                {
+                    "dry_run": True,
+                    "dlq": dlq,
+                    "waiting": waiting,
+                    "moved": 0,
+                    "messages": [letter.as_dict() for letter in dead],
+                }
+            )
+            return
+        if dead:
+            table = Table(title="in the DLQ", title_justify="left")
+            for column in ("id", "source", "event_type", "status", "failures", "last_error"):
+                table.add_column(column, overflow="fold")
+            for letter in dead:
+                table.add_row(
+                    letter.id or f"(message {letter.message_id})",
+                    letter.source or "",
+                    letter.event_type or "",
+                    letter.status,
+                    str(letter.failures or ""),
+                    escape(letter.reason),
+                )
+            out.print(table)
+        out.print(f"{waiting} message(s) in {dlq} would be moved to {operations.queue_url}")
         return
     total = waiting if limit is None else min(waiting, limit)
     with progress(total, "redrive", as_json) as bar:

@@ -320,6 +320,38 @@ class Operations:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
 
+    def dead_letters(self, dlq_url: str, limit: int = 100) -> list[DeadLetter]:
+        """Up to `limit` DLQ messages, each with the reason its delivery failed. The messages are
+        only looked at: each is made visible again straight after."""
+        sqs = self.clients.sqs
+        seen: dict[str, dict[str, Any]] = {}
+        while len(seen) < limit:
+            messages = sqs.receive_message(
+                QueueUrl=dlq_url,
+                MaxNumberOfMessages=min(10, limit - len(seen)),
+                WaitTimeSeconds=1,
+                VisibilityTimeout=30,  # hidden while we read on, so each is seen once
+            ).get("Messages", [])
+            fresh = [m for m in messages if m["MessageId"] not in seen]
+            if not fresh:
+                break
+            seen.update((m["MessageId"], m) for m in fresh)
+        handles = [m["ReceiptHandle"] for m in seen.values()]
+        for start in range(0, len(handles), 10):
+            sqs.change_message_visibility_batch(
+                QueueUrl=dlq_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                    for i, handle in enumerate(handles[start : start + 10])
+                ],
+            )
+        letters = [DeadLetter.read(message_id, m["Body"]) for message_id, m in seen.items()]
+        keyed = [letter for letter in letters if letter.key]
+        records = self.records([str(letter.key) for letter in keyed])
+        for letter in keyed:
+            letter.record = records.get(str(letter.key))
+        return letters
+
     def redrive(
         self, dlq_url: str, limit: int | None = None, on_moved: Callable[[int], None] | None = None
     ) -> tuple[int, int]:
@@ -403,6 +435,59 @@ class Operations:
             return outcome("duplicate", f"{envelope.id} was accepted before (a sender retry)")
         self.receiver.archive_delivery(accepted)
         return outcome("released", f"as {envelope.id}")
+
+
+@dataclass
+class DeadLetter:
+    """A message in the DLQ and why its delivery failed."""
+
+    message_id: str
+    id: str | None = None
+    source: str | None = None
+    event_type: str | None = None
+    unreadable: str | None = None  # the message is not an envelope: why
+    record: dict[str, Any] | None = None
+
+    @classmethod
+    def read(cls, message_id: str, body: str) -> DeadLetter:
+        try:
+            envelope = Envelope.model_validate_json(body)
+        except ValueError:
+            return cls(message_id, unreadable="not an envelope (the worker cannot read it)")
+        return cls(message_id, envelope.id, envelope.source, envelope.event_type)
+
+    @property
+    def key(self) -> str | None:
+        return dedup_key(self.source, self.id) if self.source and self.id else None
+
+    @property
+    def status(self) -> str:
+        return str(self.record["status"]) if self.record else "unknown"
+
+    @property
+    def failures(self) -> int | None:
+        value = (self.record or {}).get("failures")
+        return int(value) if value is not None else None
+
+    @property
+    def reason(self) -> str:
+        if self.unreadable:
+            return self.unreadable
+        if self.record is None:
+            return "no dedup record (expired, or never acknowledged)"
+        error = self.record.get("last_error")
+        return str(error) if error else "no failure recorded"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "id": self.id,
+            "source": self.source,
+            "event_type": self.event_type,
+            "status": self.status,
+            "failures": self.failures,
+            "last_error": self.reason,
+        }
 
 
 def _sendable(attributes: dict[str, Any]) -> dict[str, Any]:

@@ -67,7 +67,9 @@ def effects_worker() -> Worker:
         plain.claim_lease_seconds,
         plain.processing_lease_seconds,
     )
-    return Worker(dedup, wiring.archive(settings, clients))
+    # With the queue, as the default worker: a busy delivery comes back when its lease ends.
+    queue = wiring.work_queue(settings, clients)
+    return Worker(dedup, wiring.archive(settings, clients), queue=queue)
 
 
 def main() -> None:

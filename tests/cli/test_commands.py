@@ -357,6 +357,18 @@ def test_clear_errors_without_tracebacks(cli_stack: CliStack) -> None:
     assert unreachable.exit_code == 1 and "cannot reach" in unreachable.output
 
 
+def test_send_takes_the_receiver_url_from_webhooks_url(cli_stack: CliStack) -> None:
+    """`make run` on another PORT prints `export WEBHOOKS_URL=...`: send needs no --url then."""
+    answer = cli_stack.cli_json("send", "github", env={"WEBHOOKS_URL": cli_stack.base_url})
+    assert answer["status"] == 202
+    assert str(answer["url"]).startswith(f"{cli_stack.base_url}/webhooks/github")
+    # --url still wins over the environment.
+    unreachable = cli_stack.cli(
+        "send", "github", "--url", "http://127.0.0.1:9", env={"WEBHOOKS_URL": cli_stack.base_url}
+    )
+    assert unreachable.exit_code == 1 and "http://127.0.0.1:9" in unreachable.output
+
+
 def test_module_entry_point() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "handler.cli", "--help"],
