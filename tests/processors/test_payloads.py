@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 from fastapi.testclient import TestClient
-from sender_payloads import FORM, JSON, Sample, github_pull_request, samples
 
 from handler.aws import AwsClients
 from handler.dedup import dedup_key
@@ -22,6 +21,7 @@ from handler.worker import Worker, handle_batch
 from infra.local_worker import sqs_event
 from infra.resources import Resources
 from support import sign
+from webhook_sim.published import FORM, JSON, Sample, github_pull_request, samples
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:webhook-work"
 SAMPLES = samples()

@@ -1,4 +1,7 @@
-"""Deliveries shaped like the senders' own published examples, in every encoding each documents.
+"""Documents shaped like the senders' own published examples, in every encoding each documents.
+
+The one collection of sender bodies: `webhook_sim.samples` builds on these (with the delivery's
+own id, type and time); `samples()` lists each scheme's encodings for the payload tests.
 
 Field sets follow the senders' webhook references (GitHub's pull_request and issue_comment
 payloads, Stripe's Event and Invoice objects, Slack's Events API, interactivity and slash-command
@@ -563,6 +566,24 @@ def discord_command() -> Any:
         },
         "channel_id": "645027906669510667",
         "version": 1,
+    }
+
+
+def discord_webhook_event() -> Any:
+    """A Webhook Event (not an interaction): no id of its own, so the receiver hashes the body."""
+    return {
+        "version": 1,
+        "application_id": "1234560123453231555",
+        "type": 1,
+        "event": {
+            "type": "APPLICATION_AUTHORIZED",
+            "timestamp": "2024-10-18T14:42:53.064834",
+            "data": {
+                "integration_type": 1,
+                "scopes": ["applications.commands"],
+                "user": {"id": "53908232506183680", "username": "Mässy", "global_name": NON_ASCII},
+            },
+        },
     }
 
 
