@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 from conftest import BASE, PORT, TOKEN
 from console_helpers import csrf_of, deliver
@@ -106,7 +107,7 @@ def test_invalid_utf8_is_shown_as_escapes_and_downloaded_exactly(
     body = b"caf\xc3\xa9 \xff\xfe<script>alert(1)</script> \x00\x1b[31m"
     delivery_id = deliver(client, "github", body, content_type="application/octet-stream")
     page = browser.get(f"/deliveries/github/{delivery_id}").text
-    assert "not valid UTF-8" in page
+    assert "not valid UTF-8" in page and "\\x00\\x1b[31m" in page
     assert "café \\xff\\xfe&lt;script&gt;" in page
     assert "<script>alert(1)" not in page
     download = browser.get(f"/deliveries/github/{delivery_id}/body")
@@ -276,3 +277,48 @@ def test_charts_from_the_archive(browser: TestClient, client: TestClient) -> Non
     assert 'class="bar-accepted"' in page
     assert "duplicates are answered without a trace" in page  # not drawn as zeros
     assert browser.get("/charts?window=5y").status_code == 400
+
+
+# Never on Lambda ------------------------------------------------------------------------------
+
+
+def test_the_lambda_code_paths_never_import_the_console() -> None:
+    import subprocess
+    import sys
+
+    check = (
+        "import sys, handler.main, handler.api, handler.worker;"
+        "leaked = sorted(m for m in sys.modules if m.startswith(('handler.cli', 'jinja2')));"
+        "print(leaked); sys.exit(1 if leaked else 0)"
+    )
+    from support import DEMO_SOURCES
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "WEBHOOK_SOURCES_FILE": str(DEMO_SOURCES),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "WORK_QUEUE_URL": "http://127.0.0.1:9/123456789012/q",  # never called at import
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, env=env, cwd=Path.cwd()
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_lambda_package_leaves_the_console_out(tmp_path: Path) -> None:
+    import subprocess
+
+    from support import ROOT
+
+    makefile = (ROOT / "infra" / "lambda" / "Makefile").read_text()
+    assert 'rm -rf "$(ARTIFACTS_DIR)/handler/cli/console"' in makefile
+    # The same steps the Makefile runs after the wheels: copy handler/, drop the console.
+    recipe = [line.strip() for line in makefile.splitlines() if "handler" in line and "\t" in line]
+    for line in recipe:
+        subprocess.run(
+            line.replace("$(ARTIFACTS_DIR)", str(tmp_path)), shell=True, cwd=ROOT, check=True
+        )
+    assert (tmp_path / "handler" / "api.py").exists()
+    assert not (tmp_path / "handler" / "cli" / "console").exists()

@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -47,11 +48,17 @@ def when(value: Any) -> str:
     return str(value)
 
 
+def exact(text: str) -> Markup:
+    """Escaped, with CR as a character reference: HTML parsing would turn CRLF into LF."""
+    return Markup(str(escape(text)).replace("\r", "&#13;"))
+
+
 def templates() -> Jinja2Templates:
     # Autoescape everything: bodies, headers, ids and errors are the sender's text.
     environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     environment.filters["when"] = when
     environment.filters["urlquote"] = lambda value: quote(str(value), safe="")
+    environment.filters["exact"] = exact
     return Jinja2Templates(env=environment)
 
 

@@ -33,11 +33,18 @@ class BodyView:
     note: str = ""
 
 
+# Control characters are invisible (or, like ESC, act on a terminal a body is pasted into) and
+# HTML turns NUL into U+FFFD: show them as \xNN, like bytes that are not UTF-8. Tab, LF and CR
+# stay (the template keeps CR as a character reference, which HTML does not normalise away).
+CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F) if chr(c) not in "\t\n\r"}
+
+
 def raw_text(body: bytes) -> tuple[str, bool]:
     try:
-        return body.decode("utf-8"), True
+        text, valid = body.decode("utf-8"), True
     except UnicodeDecodeError:
-        return body.decode("utf-8", errors="backslashreplace"), False
+        text, valid = body.decode("utf-8", errors="backslashreplace"), False
+    return text.translate(CONTROLS), valid
 
 
 def pretty_json(text: str) -> str | None:
