@@ -322,3 +322,40 @@ def test_the_lambda_package_leaves_the_console_out(tmp_path: Path) -> None:
         )
     assert (tmp_path / "handler" / "api.py").exists()
     assert not (tmp_path / "handler" / "cli" / "console").exists()
+
+
+def test_charts_from_cloudwatch_sum_every_dimension_set(browser: TestClient) -> None:
+    """What the receiver's EMF lines become on AWS: one metric per (service, source[, reason])."""
+    import boto3
+
+    from handler.metrics import NAMESPACE
+
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    service = {"Name": "service", "Value": "webhook-receiver"}
+    data = [
+        ("Accepted", [service, {"Name": "source", "Value": "github"}], 5.0),
+        ("Accepted", [service, {"Name": "source", "Value": "stripe"}], 2.0),
+        ("Duplicate", [service, {"Name": "source", "Value": "stripe"}], 4.0),
+        (
+            "Rejected",
+            [service, {"Name": "source", "Value": "github"}, {"Name": "reason", "Value": "x"}],
+            3.0,
+        ),
+        ("Processed", [service, {"Name": "source", "Value": "github"}], 6.0),
+    ]
+    for name, dimensions, value in data:
+        cloudwatch.put_metric_data(
+            Namespace=NAMESPACE,
+            MetricData=[{"MetricName": name, "Dimensions": dimensions, "Value": value}],
+        )
+    page = browser.get("/charts?origin=cloudwatch&window=1h").text
+    totals = dict(re.findall(r"<b>(\w[\w ]*)</b>\s*(\d+) in the window", page))
+    assert totals == {
+        "accepted": "7",
+        "duplicate": "4",
+        "rejected": "3",
+        "processed": "6",
+        "failed": "0",
+    }
+    only_github = browser.get("/charts?origin=cloudwatch&window=1h&source=github").text
+    assert re.findall(r"<b>accepted</b>\s*(\d+) in the window", only_github) == ["5"]

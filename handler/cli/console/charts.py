@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ...aws import AWS_ERRORS, error_code
 from ...metrics import NAMESPACE
 from ..operations import Operations
 
@@ -46,9 +47,15 @@ class ChartData:
 
 
 def empty(window: int, now: datetime, origin: str) -> ChartData:
+    """Buckets on whole periods, as CloudWatch aligns them; the last one holds `now`."""
     interval = window // BUCKETS
-    start = now - timedelta(seconds=interval * BUCKETS)
+    end = (int(now.timestamp()) // interval + 1) * interval
+    start = datetime.fromtimestamp(end - interval * BUCKETS, UTC)
     return ChartData(start=start, interval=interval, origin=origin)
+
+
+def end_of(chart: ChartData) -> datetime:
+    return chart.start + timedelta(seconds=chart.interval * BUCKETS)
 
 
 def archive_chart(
@@ -56,7 +63,7 @@ def archive_chart(
 ) -> ChartData:
     chart = empty(window, now, "archive")
     accepted, processed, failed, rejected = ([0.0] * BUCKETS for _ in range(4))
-    for delivery in operations.deliveries(source, chart.start, now):
+    for delivery in operations.deliveries(source, chart.start, end_of(chart)):
         record = delivery.record or {}
         _count(accepted, chart.bucket(delivery.received_at))
         if record.get("processed_at"):
@@ -64,7 +71,7 @@ def archive_chart(
             _count(processed, chart.bucket(done))
         if record.get("last_error") and record.get("status") != "processed":
             _count(failed, chart.bucket(delivery.received_at))
-    for item in operations.quarantine.items(source, chart.start, now):
+    for item in operations.quarantine.items(source, chart.start, end_of(chart)):
         _count(rejected, chart.bucket(item.received_at))
     chart.counts = {
         "accepted": accepted,
@@ -89,10 +96,41 @@ def _count(values: list[float], index: int | None) -> None:
 
 def cloudwatch_chart(cloudwatch: Any, window: int, now: datetime, source: str | None) -> ChartData:
     chart = empty(window, now, "cloudwatch")
-    queries: list[dict[str, Any]] = []
-    owners: list[tuple[str, str]] = []  # (series, statistic) per query id
+    counts: dict[str, list[float] | None] = {name: [0.0] * BUCKETS for name in SERIES}
     wanted = [(series, metric, "Sum") for series, metric in METRICS.items()]
-    wanted += [("latency", "AckLatency", "p50"), ("latency", "AckLatency", "p99")]
+    for (series, _), stamp, value in _series(cloudwatch, chart, wanted, source):
+        index = chart.bucket(stamp)
+        values = counts[series]
+        if index is not None and values is not None:
+            values[index] += value
+    chart.counts = counts
+    latency: dict[str, list[float | None]] = {"p50": [None] * BUCKETS, "p99": [None] * BUCKETS}
+    percentiles = [("latency", "AckLatency", "p50"), ("latency", "AckLatency", "p99")]
+    try:
+        for (_, statistic), stamp, value in _series(cloudwatch, chart, percentiles, source):
+            index = chart.bucket(stamp)
+            if index is None:
+                continue
+            # Percentiles of different sources cannot be merged: show the slowest source's.
+            current = latency[statistic][index]
+            latency[statistic][index] = value if current is None else max(current, value)
+    except AWS_ERRORS as error:  # an emulator without percentiles (moto) must not cost the page
+        chart.notes["latency"] = f"the ack latency could not be read ({error_code(error)})"
+        return chart
+    chart.latency = latency
+    chart.notes["latency"] = "per interval, the slowest source's percentile"
+    return chart
+
+
+def _series(
+    cloudwatch: Any,
+    chart: ChartData,
+    wanted: list[tuple[str, str, str]],
+    source: str | None,
+) -> Iterable[tuple[tuple[str, str], datetime, float]]:
+    """((series, statistic), timestamp, value) for every dimension set of each wanted metric."""
+    queries: list[dict[str, Any]] = []
+    owners: list[tuple[str, str]] = []
     for series, metric, statistic in wanted:
         for dimensions in _dimension_sets(cloudwatch, metric, source):
             owners.append((series, statistic))
@@ -111,27 +149,11 @@ def cloudwatch_chart(cloudwatch: Any, window: int, now: datetime, source: str | 
                     "ReturnData": True,
                 }
             )
-    counts: dict[str, list[float] | None] = {name: [0.0] * BUCKETS for name in SERIES}
-    latency: dict[str, list[float | None]] = {"p50": [None] * BUCKETS, "p99": [None] * BUCKETS}
-    for result in _metric_data(cloudwatch, queries, chart.start, now):
-        series, statistic = owners[int(str(result["Id"])[1:])]
-        for stamp, value in zip(
-            result.get("Timestamps", []), result.get("Values", []), strict=False
-        ):
-            index = chart.bucket(stamp)
-            if index is None:
-                continue
-            if series == "latency":
-                # Percentiles of different sources cannot be merged: show the slowest source's.
-                current = latency[statistic][index]
-                latency[statistic][index] = value if current is None else max(current, value)
-            else:
-                values = counts[series]
-                assert values is not None
-                values[index] += value
-    chart.counts, chart.latency = counts, latency
-    chart.notes = {"latency": "per interval, the slowest source's percentile"}
-    return chart
+    for result in _metric_data(cloudwatch, queries, chart.start, end_of(chart)):
+        owner = owners[int(str(result["Id"])[1:])]
+        stamps, values = result.get("Timestamps", []), result.get("Values", [])
+        for stamp, value in zip(stamps, values, strict=False):
+            yield owner, stamp, float(value)
 
 
 def _dimension_sets(cloudwatch: Any, metric: str, source: str | None) -> list[list[dict[str, str]]]:
