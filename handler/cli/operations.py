@@ -131,6 +131,19 @@ META_CACHE_LIMIT = 50_000
 # Parallel S3 reads when listing: one GET per delivery is the cost of a list; botocore's
 # connection pool holds 10.
 LIST_READERS = 8
+# What a list of deliveries shows of each dedup record.
+LISTED_ATTRIBUTES = (
+    "pk",
+    "status",
+    "attempts",
+    "replays",
+    "last_error",
+    "claimed_at",
+    "processed_at",
+    "replayed_at",
+    "lease_until",
+    "expires_at",
+)
 
 
 @dataclass
@@ -214,29 +227,37 @@ class Operations:
         since: datetime,
         until: datetime | None = None,
     ) -> list[ArchivedDelivery]:
-        """Archived deliveries received in [since, until], newest first, with dedup records."""
+        """Archived deliveries received in [since, until], newest first, with dedup records.
+
+        The key names the source and id, so the dedup records are fetched while the listing
+        goes on, 100 per request, at the same time as the .json files are read."""
         s3, bucket = self.clients.s3, self.settings.archive_bucket
-        keys = [
-            key
-            for key in dated_keys(s3, bucket, ARCHIVE_PREFIX, source, since, until)
-            if key.endswith(".json")
-        ]
-        with ThreadPoolExecutor(LIST_READERS) as readers:
-            metas = list(readers.map(self.read_meta, keys))
+        keys: list[str] = []
+        batches = []
+        with ThreadPoolExecutor(LIST_READERS) as pool:
+            for key in dated_keys(s3, bucket, ARCHIVE_PREFIX, source, since, until):
+                if key.endswith(".json"):
+                    keys.append(key)
+                    if len(keys) % 100 == 0:
+                        batches.append(pool.submit(self.records, _dedup_keys(keys[-100:])))
+            if len(keys) % 100:
+                batches.append(pool.submit(self.records, _dedup_keys(keys[-(len(keys) % 100) :])))
+            metas = list(pool.map(self.read_meta, keys))
+            records = {k: v for batch in batches for k, v in batch.result().items()}
         found = []
         for key, meta in zip(keys, metas, strict=True):
             delivery = ArchivedDelivery(meta, key)
             if delivery.received_at >= since and (until is None or delivery.received_at <= until):
+                delivery.record = records.get(dedup_key(delivery.source, delivery.id))
                 found.append(delivery)
-        records = self.records([dedup_key(d.source, d.id) for d in found])
-        for delivery in found:
-            delivery.record = records.get(dedup_key(delivery.source, delivery.id))
         return sorted(found, key=lambda d: d.received_at, reverse=True)
 
     def records(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """Dedup items by key, 100 per BatchGetItem (its limit)."""
+        """Dedup items by key, 100 per BatchGetItem (its limit), without the processor's
+        outcome (the largest attribute; `locate` reads whole records)."""
         found: dict[str, dict[str, Any]] = {}
         table = self.settings.idempotency_table
+        names = {f"#a{index}": name for index, name in enumerate(LISTED_ATTRIBUTES)}
         for start in range(0, len(keys), 100):
             request: dict[str, Any] = {
                 table: {
@@ -244,6 +265,8 @@ class Operations:
                         {"pk": {"S": key}} for key in dict.fromkeys(keys[start : start + 100])
                     ],
                     "ConsistentRead": True,
+                    "ProjectionExpression": ", ".join(names),
+                    "ExpressionAttributeNames": names,
                 }
             }
             while request:
@@ -465,6 +488,14 @@ class Operations:
             return outcome("duplicate", f"{envelope.id} was accepted before (a sender retry)")
         self.receiver.archive_delivery(accepted)
         return outcome("released", f"as {envelope.id}")
+
+
+def _dedup_keys(archive_keys: list[str]) -> list[str]:
+    """`archive/<source>/<yyyy>/<mm>/<dd>/<id>.json` -> `<source>#<id>` (storage.archive_prefix)."""
+    return [
+        dedup_key(key.split("/")[1], key.rsplit("/", 1)[-1].removesuffix(".json"))
+        for key in archive_keys
+    ]
 
 
 def _sendable(attributes: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from console_helpers import BASE, PORT, TOKEN
 from fastapi.testclient import TestClient
 
 from handler.cli.console import create_console
@@ -13,10 +14,6 @@ from handler.cli.operations import Operations
 from handler.settings import MiB, Settings
 from infra.resources import Resources
 from support import DEMO_SOURCES
-
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
-TOKEN = "test-token-0123456789"
 
 
 @pytest.fixture

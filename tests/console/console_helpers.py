@@ -9,6 +9,10 @@ from fastapi.testclient import TestClient
 
 from support import sign
 
+PORT = 8765
+BASE = f"http://127.0.0.1:{PORT}"
+TOKEN = "test-token-0123456789"
+
 
 def deliver(
     client: TestClient,

@@ -7,8 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from conftest import BASE, PORT, TOKEN
-from console_helpers import csrf_of, deliver
+from console_helpers import BASE, PORT, TOKEN, csrf_of, deliver
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
