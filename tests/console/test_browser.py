@@ -76,12 +76,14 @@ class Stack:
             aws_secret_access_key="testing",
         )
 
-    def send(self, body: bytes, *, event_type: str = "push", **headers: str) -> str:
+    def send(
+        self, body: bytes, *, event_type: str = "push", source: str = "github", **headers: str
+    ) -> str:
         import httpx
 
         delivery_id = str(uuid.uuid4())
         url, signed = sign(
-            "github", body, base_url=self.receiver, event_type=event_type, delivery_id=delivery_id
+            source, body, base_url=self.receiver, event_type=event_type, delivery_id=delivery_id
         )
         answer = httpx.post(url, content=body, headers={**signed, **headers}, timeout=30)
         assert answer.status_code in (202, 401), answer.text
@@ -229,38 +231,7 @@ def test_its_page_shows_the_exact_body_and_a_forced_replay_runs_it_again(
 
 def test_a_dead_letter_is_redriven_and_processed(page: Any, stack: Stack) -> None:
     """What maxReceiveCount failures leave: the message in the DLQ, the error on the record."""
-    sqs, dynamodb = stack.client("sqs"), stack.client("dynamodb")
-    queue = stack.env["WORK_QUEUE_URL"]
-    dlq_arn = json.loads(
-        sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"][
-            "RedrivePolicy"
-        ]
-    )["deadLetterTargetArn"]
-    dlq = sqs.get_queue_url(QueueName=dlq_arn.rsplit(":", 1)[-1])["QueueUrl"]
-    delivery_id = f"dead-{uuid.uuid4().hex[:12]}"
-    body = b'{"zen": "Dead letters come back."}'
-    import base64
-    import hashlib
-    from datetime import UTC, datetime
-
-    envelope = Envelope(
-        id=delivery_id,
-        source="github",
-        event_type="ping",
-        received_at=datetime.now(UTC),
-        url=f"{stack.receiver}/webhooks/github",
-        headers={"content-type": "application/json", "x-github-event": "ping"},
-        body_sha256=hashlib.sha256(body).hexdigest(),
-        body_size=len(body),
-        body_b64=base64.b64encode(body).decode(),
-    )
-    table = DedupTable(dynamodb, stack.env["IDEMPOTENCY_TABLE"], 3600, 30, 300)
-    key = f"github#{delivery_id}"
-    table.claim(key, time.time())
-    _, token = table.hold_for_processing(key, time.time())
-    table.release_processing(key, token, "TimeoutError: the downstream API did not answer")
-    sqs.send_message(QueueUrl=dlq, MessageBody=envelope.model_dump_json(exclude_none=True))
-
+    delivery_id = dead_letter(stack, "TimeoutError: the downstream API did not answer")
     origin = page.url.split("/deliveries")[0].split("/dlq")[0]
     page.goto(f"{origin}/dlq")
     row = page.locator("tr", has_text=delivery_id)
@@ -271,6 +242,49 @@ def test_a_dead_letter_is_redriven_and_processed(page: Any, stack: Stack) -> Non
     wait_for_status(page, f"{origin}/deliveries/github/{delivery_id}", "processed")
     page.goto(f"{origin}/dlq")
     assert delivery_id not in page.inner_text("main")
+
+
+def dead_letter(stack: Stack, error: str) -> str:
+    """What maxReceiveCount failures leave: the message in the DLQ, the error on the record."""
+    import base64
+    import hashlib
+    from datetime import UTC, datetime
+
+    sqs, dynamodb = stack.client("sqs"), stack.client("dynamodb")
+    queue = stack.env["WORK_QUEUE_URL"]
+    dlq_arn = json.loads(
+        sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"][
+            "RedrivePolicy"
+        ]
+    )["deadLetterTargetArn"]
+    dlq = sqs.get_queue_url(QueueName=dlq_arn.rsplit(":", 1)[-1])["QueueUrl"]
+    delivery_id = f"dead-{uuid.uuid4().hex[:12]}"
+    body = b'{"zen": "Dead letters come back."}'
+    received = datetime.now(UTC)
+    envelope = Envelope(
+        id=delivery_id,
+        source="github",
+        event_type="ping",
+        received_at=received,
+        url=f"{stack.receiver}/webhooks/github",
+        headers={"content-type": "application/json", "x-github-event": "ping"},
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        body_size=len(body),
+        body_b64=base64.b64encode(body).decode(),
+    )
+    # The receiver archived it before the worker failed on it.
+    s3 = stack.client("s3")
+    prefix = f"archive/github/{received:%Y/%m/%d}/{delivery_id}"
+    s3.put_object(Bucket=stack.env["ARCHIVE_BUCKET"], Key=prefix + ".body", Body=body)
+    meta = envelope.model_dump_json(exclude={"body_b64", "body_key"}).encode()
+    s3.put_object(Bucket=stack.env["ARCHIVE_BUCKET"], Key=prefix + ".json", Body=meta)
+    table = DedupTable(dynamodb, stack.env["IDEMPOTENCY_TABLE"], 3600, 30, 300)
+    key = f"github#{delivery_id}"
+    table.claim(key, time.time())
+    _, token = table.hold_for_processing(key, time.time())
+    table.release_processing(key, token, error)
+    sqs.send_message(QueueUrl=dlq, MessageBody=envelope.model_dump_json(exclude_none=True))
+    return delivery_id
 
 
 def test_a_hostile_body_does_not_run(page: Any, stack: Stack) -> None:
@@ -306,6 +320,23 @@ def test_quarantine_and_charts_pages(page: Any, stack: Stack) -> None:
     assert page.locator("rect.bar-processed").count() >= 1
     shot(page, "charts")
     assert page.dialogs == []
+
+
+def test_overview(page: Any, stack: Stack) -> None:
+    """The README's picture: a few sources, one delivery stuck in the DLQ."""
+    stack.send(
+        json.dumps({"id": "evt_1Q2w3E", "object": "event", "type": "invoice.paid"}).encode(),
+        source="stripe",
+        event_type="invoice.paid",
+    )
+    stack.send(json.dumps({"type": "order.created", "data": {"n": 1}}).encode(), source="standard")
+    stuck = dead_letter(stack, "ConnectionError: billing API refused the connection")
+    origin = page.url.split("/deliveries")[0].split("/dlq")[0].split("/quarantine")[0]
+    origin = origin.split("/charts")[0]
+    page.goto(f"{origin}/deliveries?since=1h")
+    page.locator("tr", has_text=stuck).locator(".s-dead-lettered").wait_for(timeout=20_000)
+    page.set_viewport_size({"width": 1360, "height": 560})
+    page.screenshot(path=str(ARTIFACTS / "console-overview.png"))
 
 
 def test_screenshots_were_written() -> None:
