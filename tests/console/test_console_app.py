@@ -46,6 +46,23 @@ def test_every_page_needs_the_session_and_the_token_works_once(anonymous: TestCl
     assert anonymous.get(f"/?token={TOKEN}").status_code == 401  # used up
 
 
+def test_the_printed_url_opened_again_in_the_same_browser_just_drops_the_token(
+    browser: TestClient,
+) -> None:
+    again = browser.get(f"/deliveries?token={TOKEN}", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == f"{BASE}/deliveries"
+    assert "set-cookie" not in again.headers
+
+
+def test_the_console_refuses_to_listen_beyond_loopback() -> None:
+    from typer.testing import CliRunner
+
+    from handler.cli import app
+
+    result = CliRunner().invoke(app, ["console", "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "loopback address only" in result.output
+
+
 def test_other_host_names_are_refused(browser: TestClient) -> None:
     """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host."""
     answer = browser.get("/deliveries", headers={"host": f"evil.example:{PORT}"})
@@ -173,6 +190,17 @@ def test_list_newest_first_with_counts_filters_and_search(
     assert "<html" not in fragment
 
 
+def test_a_whole_id_outside_the_window_opens_its_page(
+    browser: TestClient, client: TestClient
+) -> None:
+    delivery_id = deliver(client, "github", b'{"old": true}')
+    answer = browser.get(f"/deliveries?q={delivery_id}&since=2099-01-01", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/deliveries/github/{delivery_id}"
+    partial = browser.get(f"/deliveries?q={delivery_id[:8]}&since=2099-01-01")
+    assert partial.status_code == 200 and "No deliveries match" in partial.text
+
+
 def test_bad_filters_are_a_clear_400(browser: TestClient) -> None:
     answer = browser.get("/deliveries?since=yesterday-ish")
     assert answer.status_code == 400 and "cannot read the time" in answer.text
@@ -192,6 +220,7 @@ def test_replay_forced_replay_and_dry_run(
     csrf = csrf_of(browser.get(path).text)
     plain = browser.post(f"{path}/replay", data={"mode": "replay", "csrf": csrf, "verify": "on"})
     assert "skipped: " in plain.text and "already processed" in plain.text
+    assert browser.post(f"{path}/replay", data={"mode": "x", "csrf": csrf}).status_code == 400
     unconfirmed = browser.post(f"{path}/replay", data={"mode": "force", "csrf": csrf})
     assert unconfirmed.url.path.endswith("/force")  # to the confirmation, nothing done
     assert "Run it again" in unconfirmed.text

@@ -44,7 +44,7 @@ def serve(operations: Operations, host: str = "127.0.0.1", port: int = 0) -> Non
     except OSError as error:
         raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     bound = int(sock.getsockname()[1])
-    guard = Guard.create(bound)
+    guard = Guard.create(bound, host)
     name = f"[{host}]" if family == socket.AF_INET6 else host
     # Plain print: the URL must stay on one line, whatever the terminal's width.
     print(f"console: http://{name}:{bound}/?token={guard.token}", flush=True)

@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ...aws import client_config, new_client
-from ...dedup import PROCESSED
+from ...dedup import PROCESSED, dedup_key
 from ...ingest import CREDENTIAL_HEADERS
 from ...processors import find_processor
 from .. import aws_message  # the CLI's wording of AWS errors
@@ -188,6 +188,8 @@ def create_console(operations: Operations, guard: Guard) -> FastAPI:
     async def replay(request: Request, source: str, delivery_id: str) -> Response:
         form = await read_form(request, console)
         mode = form.get("mode", "replay")
+        if mode not in {"replay", "dry-run", "force"}:
+            raise UsageError(f"no replay mode {mode!r}")
         back = delivery_href(source, delivery_id)
         if mode == "force" and form.get("confirm") != "yes":
             return RedirectResponse(back + "/force", 303)
@@ -313,11 +315,18 @@ def filters_of(request: Request, since: str = "24h") -> Filters:
 
 
 def exact_match(console: Console, filters: Filters) -> str | None:
-    """A search for a whole delivery id outside the window still finds it (the CLI's `show`)."""
-    if not filters.q.strip() or filters.status or filters.event_type:
+    """A search for a whole delivery id outside the window still finds it (the CLI's `show`).
+    Only ids with a dedup record: `locate` without one would list the whole archive."""
+    wanted = filters.q.strip()
+    if not wanted or filters.status or filters.event_type:
+        return None
+    operations = console.operations
+    sources = [filters.source] if filters.source else sorted(operations.sources)
+    known = [s for s in sources if operations.dedup.get(dedup_key(s, wanted)) is not None]
+    if not known:
         return None
     try:
-        found = console.operations.locate(filters.q.strip(), filters.source or None)
+        found = operations.locate(wanted, known[0])
     except NotFound:
         return None
     if filters.window()[0] <= found.received_at:

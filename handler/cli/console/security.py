@@ -38,6 +38,9 @@ NOT_ALLOWED = (
 )
 
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
 @dataclass
 class Session:
     id: str
@@ -49,14 +52,16 @@ class Session:
 class Guard:
     token: str
     port: int
-    hosts: frozenset[str] = frozenset({"127.0.0.1", "localhost", "[::1]"})
+    hosts: frozenset[str] = LOOPBACK_NAMES
     _sessions: dict[str, Session] = field(default_factory=dict)
     _token_used: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, port: int) -> Guard:
-        return cls(token=secrets.token_urlsafe(32), port=port)
+    def create(cls, port: int, host: str = "127.0.0.1") -> Guard:
+        """Also answers to the name it was started on (127.0.0.2, ::1...)."""
+        name = f"[{host}]" if ":" in host else host
+        return cls(token=secrets.token_urlsafe(32), port=port, hosts=LOOPBACK_NAMES | {name})
 
     @property
     def cookie(self) -> str:
@@ -106,15 +111,19 @@ class Guard:
     ) -> Response:
         if not self.allowed_host(request.headers.get("host", "")):
             return PlainTextResponse("This console answers on its loopback address only.", 421)
+        session = self.session(request.cookies.get(self.cookie))
         token = request.query_params.get("token")
         if token is not None:
+            without_token = RedirectResponse(request.url.remove_query_params("token"), 303)
+            if session is not None:  # the printed URL opened again in the same browser
+                return without_token
             session = self.exchange(token)
             if session is None:
                 return PlainTextResponse(NOT_ALLOWED, 401)
-            response = RedirectResponse(request.url.remove_query_params("token"), 303)
-            response.set_cookie(self.cookie, session.id, httponly=True, samesite="strict", path="/")
-            return response
-        session = self.session(request.cookies.get(self.cookie))
+            without_token.set_cookie(
+                self.cookie, session.id, httponly=True, samesite="strict", path="/"
+            )
+            return without_token
         if session is None:
             return PlainTextResponse(NOT_ALLOWED, 401)
         request.state.session = session
