@@ -117,6 +117,25 @@ def test_hostile_json_body_and_headers_are_escaped(browser: TestClient, client: 
     assert "&lt;b&gt;push&lt;/b&gt;" in listed and "<b>push</b>" not in listed
 
 
+def test_credential_headers_of_an_older_archive_are_never_shown(
+    browser: TestClient, client: TestClient, operations: Operations
+) -> None:
+    delivery_id = deliver(client, "github", b'{"n": 1}')
+    found = operations.locate(delivery_id, "github")
+    meta = dict(found.meta)
+    meta["headers"] = {
+        **meta["headers"],
+        "Authorization": "Bearer sekrit-token-1",
+        "x-gitlab-token": "sekrit-token-2",
+        "cookie": "session=sekrit-token-3",
+    }
+    operations.archive.put_meta(found.meta_key, meta)
+    operations._metas.clear()  # the console's cache holds the meta as the receiver wrote it
+    page = browser.get(f"/deliveries/github/{delivery_id}").text
+    assert "sekrit" not in page
+    assert page.count("&lt;redacted&gt;") == 3
+
+
 def test_invalid_utf8_is_shown_as_escapes_and_downloaded_exactly(
     browser: TestClient, client: TestClient
 ) -> None:

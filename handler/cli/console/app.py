@@ -243,7 +243,6 @@ def create_console(operations: Operations, guard: Guard) -> FastAPI:
             items=items,
             filters=filters,
             sources=sorted(operations.sources),
-            redacted=CREDENTIAL_HEADERS,
         )
 
     @app.post("/quarantine/{source}/{quarantine_id}/{action}")
