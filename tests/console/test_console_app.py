@@ -13,6 +13,7 @@ from markupsafe import escape
 
 from handler.cli.operations import Operations
 from handler.queue import Envelope
+from handler.settings import Settings
 from handler.worker import Worker
 from infra.local_worker import poll_once
 
@@ -406,3 +407,15 @@ def test_charts_from_cloudwatch_sum_every_dimension_set(browser: TestClient) -> 
     }
     only_github = browser.get("/charts?origin=cloudwatch&window=1h&source=github").text
     assert re.findall(r"<b>accepted</b>\s*(\d+) in the window", only_github) == ["5"]
+
+
+def test_an_aws_error_is_one_clear_line_not_a_500(settings: Settings) -> None:
+    from handler.cli.console import create_console
+    from handler.cli.console.security import Guard
+
+    broken = Operations(settings.model_copy(update={"idempotency_table": "no-such-table"}))
+    with TestClient(create_console(broken, Guard(token=TOKEN, port=PORT)), base_url=BASE) as web:
+        web.get(f"/?token={TOKEN}", follow_redirects=False)
+        answer = web.get("/deliveries/github/some-id")
+    assert answer.status_code == 502
+    assert "the idempotency table does not exist (IDEMPOTENCY_TABLE)" in answer.text

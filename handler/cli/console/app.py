@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
@@ -23,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from ...aws import client_config, new_client
+from ...aws import AWS_ERRORS, client_config, new_client
 from ...dedup import PROCESSED, dedup_key
 from ...ingest import CREDENTIAL_HEADERS
 from ...processors import find_processor
@@ -137,11 +136,13 @@ def create_console(operations: Operations, guard: Guard) -> FastAPI:
         )
         return console.page(request, "error.html", status, message=str(error))
 
-    @app.exception_handler(ClientError)
-    @app.exception_handler(BotoCoreError)
     async def aws_error(request: Request, error: Exception) -> Response:
-        message = aws_message(error) if isinstance(error, ClientError) else f"AWS: {error}"
+        # ClientError carries AWS's code, which the CLI words; BotoCoreError (no connection...)
+        message = aws_message(error) if hasattr(error, "response") else f"AWS: {error}"
         return console.page(request, "error.html", 502, message=message)
+
+    for kind in AWS_ERRORS:
+        app.add_exception_handler(kind, aws_error)
 
     @app.get("/")
     def home() -> Response:
