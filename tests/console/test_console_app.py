@@ -258,6 +258,21 @@ def test_replay_forced_replay_and_dry_run(
     assert 'class="status s-processed">processed' in page and "replayed_at" in page
 
 
+def test_a_refresh_of_the_list_leaves_the_outcome_message_for_the_page(
+    browser: TestClient, client: TestClient
+) -> None:
+    delivery_id = deliver(client, "github", b'{"n": 2}')
+    path = f"/deliveries/github/{delivery_id}"
+    csrf = csrf_of(browser.get(path).text)
+    done = browser.post(
+        f"{path}/replay", data={"mode": "dry-run", "csrf": csrf}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert "would_replay" not in browser.get("/deliveries/table").text
+    assert f"would_replay: {delivery_id}" in browser.get(path).text
+    assert "would_replay" not in browser.get(path).text  # shown once
+
+
 def test_dlq_shows_the_reason_and_redrives_one_and_all(
     browser: TestClient, client: TestClient, worker: Worker, operations: Operations
 ) -> None:

@@ -92,7 +92,9 @@ class Console:
 
     def page(self, request: Request, name: str, code: int = 200, **context: Any) -> Response:
         session: Session = request.state.session
-        flashes, session.flashes = session.flashes, []
+        flashes = []
+        if not name.startswith("_"):  # a fragment (the list's refresh) shows no messages
+            flashes, session.flashes = session.flashes, []
         return self.templates.TemplateResponse(
             request,
             name,
