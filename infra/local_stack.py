@@ -80,6 +80,20 @@ def check_settings() -> str | None:
     return None
 
 
+def console_command(env: dict[str, str]) -> str:
+    """`webhooks console` with what points it at this stack (the CLI reads the same variables)."""
+    webhooks = Path(sys.executable).with_name("webhooks")  # .venv/bin/webhooks after `make run`
+    if webhooks.exists():
+        shown = (
+            webhooks.relative_to(Path.cwd()) if webhooks.is_relative_to(Path.cwd()) else webhooks
+        )
+        program = [str(shown)]
+    else:
+        program = [sys.executable, "-m", "handler.cli"]
+    settings = [f"{name}={value}" for name, value in sorted(env.items())]
+    return shlex.join(["env", *settings, *program, "console"])
+
+
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
@@ -131,6 +145,8 @@ def main() -> int:
         if command:
             print("\nsend a signed demo delivery (twice: the second is a duplicate):")
             print(f"\n  {command}\n")
+        print("the web console (prints a one-time URL to open):")
+        print(f"\n  {console_command(env)}\n")
         print("Ctrl-C stops everything.", flush=True)
         while not stopping:
             for name, process in processes.items():

@@ -420,12 +420,21 @@ def replay(
 @clear_errors
 def redrive(
     limit: Annotated[int | None, typer.Option("--max", help="Move at most this many.")] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", help="Only this SQS message id.")
+    ] = None,
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Move the DLQ's messages back to the work queue."""
     operations = Operations()
     dlq = operations.dlq_url()
+    if message is not None and not dry_run:
+        moved_one = operations.redrive_message(dlq, message)
+        summary([moved_one], "redrive", as_json, dry_run=False)
+        if moved_one.result != "redriven":
+            raise typer.Exit(1)
+        return
     waiting = operations.depth(dlq)
     if dry_run:
         # Why each one is there: the failure the worker kept on the delivery's dedup record.
@@ -469,6 +478,20 @@ def redrive(
         out.print(f"moved {moved} message(s) from the DLQ to the work queue; {failed} failed")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+@clear_errors
+def console(
+    host: Annotated[str, typer.Option(help="A loopback address only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="0: a free port.")] = 0,
+) -> None:
+    """A web console on this machine: deliveries, bodies, replay, DLQ, quarantine, charts.
+
+    Prints a URL with a one-time token; open it in a browser on this machine. Ctrl-C stops it."""
+    from .console import serve  # jinja2 and the templates only for this command
+
+    serve(Operations(), host, port)
 
 
 @quarantine_app.command("list")

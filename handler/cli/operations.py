@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -124,9 +125,31 @@ class Outcome:
         return {"id": self.id, "source": self.source, "result": self.result, "detail": self.detail}
 
 
+# An archive's .json is written once and never changed, so a long-lived caller (the console,
+# which re-lists every few seconds) can keep what it read; bounded so it cannot grow forever.
+META_CACHE_LIMIT = 50_000
+# Parallel S3 reads when listing: one GET per delivery is the cost of a list; botocore's
+# connection pool holds 10.
+LIST_READERS = 8
+# What a list of deliveries shows of each dedup record.
+LISTED_ATTRIBUTES = (
+    "pk",
+    "status",
+    "attempts",
+    "replays",
+    "last_error",
+    "claimed_at",
+    "processed_at",
+    "replayed_at",
+    "lease_until",
+    "expires_at",
+)
+
+
 @dataclass
 class Operations:
     settings: Settings = field(default_factory=cli_settings)
+    _metas: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def clients(self) -> AwsClients:
@@ -166,7 +189,12 @@ class Operations:
     # Finding deliveries ---------------------------------------------------------------------
 
     def read_meta(self, key: str) -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(self.archive.get(key))
+        document = self._metas.get(key)
+        if document is None:
+            document = json.loads(self.archive.get(key))
+            if len(self._metas) >= META_CACHE_LIMIT:
+                self._metas.clear()
+            self._metas[key] = document
         return document
 
     def locate(self, delivery_id: str, source: str | None = None) -> ArchivedDelivery:
@@ -199,24 +227,37 @@ class Operations:
         since: datetime,
         until: datetime | None = None,
     ) -> list[ArchivedDelivery]:
-        """Archived deliveries received in [since, until], newest first, with dedup records."""
+        """Archived deliveries received in [since, until], newest first, with dedup records.
+
+        The key names the source and id, so the dedup records are fetched while the listing
+        goes on, 100 per request, at the same time as the .json files are read."""
         s3, bucket = self.clients.s3, self.settings.archive_bucket
+        keys: list[str] = []
+        batches = []
+        with ThreadPoolExecutor(LIST_READERS) as pool:
+            for key in dated_keys(s3, bucket, ARCHIVE_PREFIX, source, since, until):
+                if key.endswith(".json"):
+                    keys.append(key)
+                    if len(keys) % 100 == 0:
+                        batches.append(pool.submit(self.records, _dedup_keys(keys[-100:])))
+            if len(keys) % 100:
+                batches.append(pool.submit(self.records, _dedup_keys(keys[-(len(keys) % 100) :])))
+            metas = list(pool.map(self.read_meta, keys))
+            records = {k: v for batch in batches for k, v in batch.result().items()}
         found = []
-        for key in dated_keys(s3, bucket, ARCHIVE_PREFIX, source, since, until):
-            if not key.endswith(".json"):
-                continue
-            delivery = ArchivedDelivery(self.read_meta(key), key)
+        for key, meta in zip(keys, metas, strict=True):
+            delivery = ArchivedDelivery(meta, key)
             if delivery.received_at >= since and (until is None or delivery.received_at <= until):
+                delivery.record = records.get(dedup_key(delivery.source, delivery.id))
                 found.append(delivery)
-        records = self.records([dedup_key(d.source, d.id) for d in found])
-        for delivery in found:
-            delivery.record = records.get(dedup_key(delivery.source, delivery.id))
         return sorted(found, key=lambda d: d.received_at, reverse=True)
 
     def records(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """Dedup items by key, 100 per BatchGetItem (its limit)."""
+        """Dedup items by key, 100 per BatchGetItem (its limit), without the processor's
+        outcome (the largest attribute; `locate` reads whole records)."""
         found: dict[str, dict[str, Any]] = {}
         table = self.settings.idempotency_table
+        names = {f"#a{index}": name for index, name in enumerate(LISTED_ATTRIBUTES)}
         for start in range(0, len(keys), 100):
             request: dict[str, Any] = {
                 table: {
@@ -224,6 +265,8 @@ class Operations:
                         {"pk": {"S": key}} for key in dict.fromkeys(keys[start : start + 100])
                     ],
                     "ConsistentRead": True,
+                    "ProjectionExpression": ", ".join(names),
+                    "ExpressionAttributeNames": names,
                 }
             }
             while request:
@@ -371,32 +414,74 @@ class Operations:
             ).get("Messages", [])
             if not messages:
                 break
-            entries = [
-                {
-                    "Id": str(index),
-                    "MessageBody": message["Body"],
-                    "MessageAttributes": _sendable(message.get("MessageAttributes", {})),
-                }
-                for index, message in enumerate(messages)
-            ]
-            sent = sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            done = {entry["Id"] for entry in sent.get("Successful", [])}
-            failed += len(sent.get("Failed", []))
-            if done:
-                sqs.delete_message_batch(
-                    QueueUrl=dlq_url,
-                    Entries=[
-                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                        for i, m in enumerate(messages)
-                        if str(i) in done
-                    ],
-                )
-            moved += len(done)
+            done, refused = self._move(dlq_url, messages)
+            moved, failed = moved + done, failed + refused
             if on_moved is not None:
-                on_moved(len(done))
-            if sent.get("Failed"):
+                on_moved(done)
+            if refused:
                 break  # the work queue refuses: stop rather than spin; they stay in the DLQ
         return moved, failed
+
+    def redrive_message(self, dlq_url: str, message_id: str) -> Outcome:
+        """Move one DLQ message, by its SQS message id, to the work queue. The others received
+        while looking for it are made visible again at once."""
+        sqs = self.clients.sqs
+        held: dict[str, str] = {}  # message id -> receipt handle, of the ones we passed over
+        try:
+            while True:
+                messages = sqs.receive_message(
+                    QueueUrl=dlq_url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=1,
+                    VisibilityTimeout=60,
+                    MessageAttributeNames=["All"],
+                ).get("Messages", [])
+                wanted = [m for m in messages if m["MessageId"] == message_id]
+                held.update(
+                    {m["MessageId"]: m["ReceiptHandle"] for m in messages if m not in wanted}
+                )
+                if wanted:
+                    moved, _ = self._move(dlq_url, wanted[:1])
+                    result = "redriven" if moved else "failed"
+                    detail = "moved to the work queue" if moved else "the work queue refused it"
+                    return Outcome(message_id, "", result, detail)
+                if not messages:
+                    return Outcome(message_id, "", "not_found", "no such message in the DLQ")
+        finally:
+            handles = list(held.values())
+            for start in range(0, len(handles), 10):
+                sqs.change_message_visibility_batch(
+                    QueueUrl=dlq_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                        for i, handle in enumerate(handles[start : start + 10])
+                    ],
+                )
+
+    def _move(self, dlq_url: str, messages: list[dict[str, Any]]) -> tuple[int, int]:
+        """Copy received DLQ messages to the work queue, then delete the copied ones from the
+        DLQ (never before): returns (moved, failed)."""
+        sqs = self.clients.sqs
+        entries = [
+            {
+                "Id": str(index),
+                "MessageBody": message["Body"],
+                "MessageAttributes": _sendable(message.get("MessageAttributes", {})),
+            }
+            for index, message in enumerate(messages)
+        ]
+        sent = sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        done = {entry["Id"] for entry in sent.get("Successful", [])}
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=dlq_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(messages)
+                    if str(i) in done
+                ],
+            )
+        return len(done), len(sent.get("Failed", []))
 
     # Quarantine -----------------------------------------------------------------------------
 
@@ -488,6 +573,14 @@ class DeadLetter:
             "failures": self.failures,
             "last_error": self.reason,
         }
+
+
+def _dedup_keys(archive_keys: list[str]) -> list[str]:
+    """`archive/<source>/<yyyy>/<mm>/<dd>/<id>.json` -> `<source>#<id>` (storage.archive_prefix)."""
+    return [
+        dedup_key(key.split("/")[1], key.rsplit("/", 1)[-1].removesuffix(".json"))
+        for key in archive_keys
+    ]
 
 
 def _sendable(attributes: dict[str, Any]) -> dict[str, Any]:

@@ -200,6 +200,36 @@ def test_redrive_moves_every_dlq_message(cli_stack: CliStack) -> None:
     assert empty.exit_code == 0 and "moved 0" in empty.stdout
 
 
+def test_redrive_one_message_leaves_the_others(cli_stack: CliStack) -> None:
+    """`redrive --message ID`: the console's "Redrive" button runs this same Operations method."""
+    sqs, dlq, queue = (
+        cli_stack.client("sqs"),
+        cli_stack.resources.dlq_url,
+        cli_stack.resources.queue_url,
+    )
+    sent = [sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"one": n})) for n in range(12)]
+    chosen = sent[7]["MessageId"]
+    moved = cli_stack.cli_json("redrive", "--message", chosen)
+    assert moved["deliveries"] == [
+        {"id": chosen, "source": "", "result": "redriven", "detail": "moved to the work queue"}
+    ]
+    arrived = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    assert [json.loads(m["Body"]) for m in arrived["Messages"]] == [{"one": 7}]
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=arrived["Messages"][0]["ReceiptHandle"])
+    # The ones passed over while looking are visible again at once, not after a timeout.
+    assert cli_stack.cli_json("redrive", "--dry-run")["waiting"] == 11
+    missing = cli_stack.cli("redrive", "--message", chosen)
+    assert missing.exit_code == 1 and "not_found" in missing.stdout
+    assert cli_stack.cli_json("redrive")["moved"] == 11
+    while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages"):
+        sqs.delete_message_batch(
+            QueueUrl=queue,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)
+            ],
+        )
+
+
 def rotated_delivery(stack: CliStack, body: bytes) -> SignedRequest:
     """A GitHub delivery signed with the new secret the receiver does not know yet."""
     url = f"{stack.base_url}/webhooks/rotating"
