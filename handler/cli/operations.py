@@ -138,6 +138,8 @@ LISTED_ATTRIBUTES = (
     "attempts",
     "replays",
     "last_error",
+    "last_error_at",
+    "failures",
     "claimed_at",
     "processed_at",
     "replayed_at",
