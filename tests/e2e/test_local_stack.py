@@ -177,17 +177,23 @@ def test_make_run_refuses_a_lease_that_outlives_the_queues_receives() -> None:
     """The settings `make run` shipped with: a 300 s lease against 30 s x 5 receives."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WEBHOOK_", "LOCAL_"))}
     env |= {"PORT": str(free_port()), "LOCAL_AWS_PORT": str(free_port())}
-    refused = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "infra.local_stack"],
         cwd=ROOT,
         env=env | {"PROCESSING_LEASE_SECONDS": "300"},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
+        start_new_session=True,  # if it does start, everything it started is stopped below
     )
-    assert refused.returncode == 2
-    assert "refusing to start" in refused.stderr and "maxReceiveCount 5" in refused.stderr
-    assert "local AWS" not in refused.stdout  # refused before anything started
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2, stdout + stderr
+    assert "refusing to start" in stderr and "maxReceiveCount 5" in stderr
+    assert "local AWS" not in stdout  # refused before anything started
 
 
 def test_worker_sigkilled_mid_batch_under_make_run_loses_nothing_and_dead_letters_nothing() -> None:
