@@ -112,8 +112,11 @@ def _document(scheme: str, event: str, delivery_id: str, now: float) -> Any:
                 return published.github_issue_comment()
             return {"zen": "Design for failure.", "hook_id": 109948940, "event": event}
         case "stripe":
+            # Each sample event concerns an invoice of its own (in_<end of the event id>).
             document = published.stripe_event(event)
-            return {**document, "id": delivery_id, "created": int(now)}
+            invoice = {**document["data"]["object"], "id": f"in_{delivery_id[-12:]}"}
+            data = {**document["data"], "object": invoice}
+            return {**document, "id": delivery_id, "created": int(now), "data": data}
         case "slack":
             document = published.slack_event_callback()
             inner = {**document["event"], "type": event, "ts": f"{now:.6f}"}

@@ -25,6 +25,7 @@ from .samples import JSON, Encoding, default_event, sample
 
 # The demo Discord source's key pair: the public half is its "secret" in infra/demo-sources.toml.
 DEMO_DISCORD_SEED = b"demo-discord-signing-key-seed-32"
+DEMO_DISCORD_PUBLIC_KEY = "cbb0ddec672d7b69ce98ee690f43d6c6a5a26f47e67d0f8cccf874c763d5b053"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,13 @@ class SignedDelivery:
         """The URL's path and query, for clients that hold a base URL."""
         rest = self.url.split("://", 1)[-1]
         return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+
+def can_sign(source: Source) -> bool:
+    """Whether we hold the key its sender signs with: a shared secret, or the demo Discord key."""
+    if source.scheme.sign is not None:
+        return True
+    return source.scheme.name == "discord" and DEMO_DISCORD_PUBLIC_KEY in source.secrets
 
 
 def new_sender_id(scheme: str) -> str:

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast, get_args
 
 import typer
 from botocore.exceptions import (
@@ -29,6 +29,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from webhook_sim.samples import Encoding
 
 from ..errors import ConfigError
 from ..ingest import CREDENTIAL_HEADERS
@@ -189,9 +191,17 @@ def send(
     delivery_id: Annotated[
         str | None, typer.Option("--id", help="The sender's delivery id (retries: same id).")
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="A sample in this encoding of the sender's: json, form or payload."),
+    ] = None,
+    content_type: Annotated[
+        str | None, typer.Option(help="The --body's Content-Type (default application/json).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sign a delivery with the source's secret like the real sender, and POST it."""
+    """Sign a delivery with the source's secret like the real sender, and POST it: the --body
+    given, or a sample shaped like the sender's own examples."""
     operations = Operations()
     if body is None:
         payload = None
@@ -202,8 +212,16 @@ def send(
             payload = body.read_bytes()
         except OSError as error:
             raise UsageError(f"cannot read {body}: {error.strerror}") from None
+    if encoding not in (None, *get_args(Encoding)):
+        raise UsageError(f"--encoding is json, form or payload, not {encoding!r}")
     signed = sign_delivery(
-        operations.source(source), url, event_type=event, body=payload, delivery_id=delivery_id
+        operations.source(source),
+        url,
+        event_type=event,
+        body=payload,
+        content_type=content_type,
+        encoding=cast(Encoding | None, encoding),
+        delivery_id=delivery_id,
     )
     answer = post(signed)
     if as_json:

@@ -13,7 +13,6 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +20,9 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from webhook_sim.samples import Encoding
+from webhook_sim.senders import SignedDelivery, can_sign, simulate
 
 from .. import wiring
 from ..aws import AwsClients
@@ -32,7 +34,6 @@ from ..quarantine import Quarantine, QuarantinedDelivery
 from ..queue import Envelope
 from ..settings import Settings
 from ..signatures import SignedRequest, VerificationError, Verified
-from ..signatures.twilio import signed_url
 from ..sources import Source
 from ..storage import ARCHIVE_PREFIX, Archive, dated_keys, meta_key
 
@@ -607,61 +608,6 @@ def read_ids(lines: Iterable[str]) -> Iterator[tuple[str | None, str]]:
 
 # Sending ----------------------------------------------------------------------------------------
 
-DEFAULT_EVENTS = {"github": "ping", "stripe": "invoice.paid", "gitlab": "Push Hook"}
-
-
-def default_event(scheme: str) -> str:
-    return DEFAULT_EVENTS.get(scheme, "test.event")
-
-
-def sample_body(scheme: str, event_type: str, delivery_id: str, now: float) -> bytes:
-    """A plausible body carrying the id and event type where the sender puts them."""
-    document: dict[str, Any]
-    if scheme == "stripe":
-        invoice = {"id": f"in_{delivery_id[-12:]}", "object": "invoice", "amount_paid": 2000}
-        document = {
-            "id": delivery_id,
-            "object": "event",
-            "type": event_type,
-            "created": int(now),
-            "data": {"object": invoice | {"currency": "eur", "customer": "cus_demo"}},
-        }
-    elif scheme == "github":
-        if event_type == "pull_request":
-            document = {
-                "action": "opened",
-                "number": 1,
-                "pull_request": {
-                    "number": 1,
-                    "state": "open",
-                    "merged": False,
-                    "updated_at": datetime.fromtimestamp(now, UTC).isoformat(),
-                    "head": {"sha": hashlib.sha1(delivery_id.encode()).hexdigest()},
-                },
-                "repository": {"full_name": "octo-org/demo"},
-            }
-        else:
-            document = {"zen": "Design for failure.", "hook_id": 1}
-    elif scheme == "slack":
-        document = {
-            "type": "event_callback",
-            "event_id": delivery_id,
-            "event": {"type": event_type},
-        }
-    elif scheme in {"standard", "twilio"}:
-        document = {"type": event_type, "data": {"sent_by": "webhooks send"}}
-    else:
-        document = {"event": event_type, "sent_by": "webhooks send"}
-    return json.dumps(document).encode()
-
-
-@dataclass(frozen=True)
-class Signed:
-    url: str
-    headers: dict[str, str]
-    body: bytes
-    delivery_id: str
-
 
 def sign_delivery(
     source: Source,
@@ -669,26 +615,28 @@ def sign_delivery(
     *,
     event_type: str | None = None,
     body: bytes | None = None,
+    content_type: str | None = None,
+    encoding: Encoding | None = None,
     delivery_id: str | None = None,
-    now: float | None = None,
-) -> Signed:
-    """Sign like the real sender, with the source's first (current) secret."""
-    if source.scheme.sign is None:
+) -> SignedDelivery:
+    """Sign like the real sender (the sender simulator), with the source's current secret."""
+    if not can_sign(source):
         raise UsageError(
             f"source {source.name!r}: the {source.scheme.name} scheme is signed with the sender's"
             " private key, which we never hold; send from the sender itself"
         )
-    now = time.time() if now is None else now
-    event = event_type or default_event(source.scheme.name)
-    if delivery_id is None:
-        delivery_id = f"evt_{uuid.uuid4().hex}" if source.scheme.name == "stripe" else None
-    identifier = delivery_id or str(uuid.uuid4())
-    payload = body if body is not None else sample_body(source.scheme.name, event, identifier, now)
-    url = f"{base_url.rstrip('/')}/webhooks/{source.name}"
-    if source.scheme.name == "twilio":
-        url = signed_url(url, payload)
-    headers = source.sign(payload, url=url, now=now, event_type=event, delivery_id=identifier)
-    return Signed(url, headers, payload, identifier)
+    try:
+        return simulate(
+            source,
+            base_url=base_url,
+            event_type=event_type,
+            body=body,
+            content_type=content_type,
+            encoding=encoding,
+            sender_id=delivery_id,
+        )
+    except ValueError as error:  # an encoding this sender never uses
+        raise UsageError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -698,7 +646,7 @@ class Answer:
     delivery_id: str | None  # the receiver's X-Delivery-Id header, on every ack
 
 
-def post(signed: Signed, timeout: float = 15.0) -> Answer:
+def post(signed: SignedDelivery, timeout: float = 15.0) -> Answer:
     """POST it and read the answer. Only an unreachable URL raises."""
     request = urllib.request.Request(
         signed.url, data=signed.body, headers=signed.headers, method="POST"
