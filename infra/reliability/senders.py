@@ -15,18 +15,17 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from handler.settings import Settings
 from handler.signatures.twilio import FORM as TWILIO_FORM
-from handler.signatures.twilio import signed_url
 from handler.sources import Source, load_sources
+from webhook_sim.senders import DEMO_DISCORD_SEED, sign
 
 from .stack import HOST, ROTATING_SECRET
 
-# The private half of the demo Discord source's public key (infra/demo-sources.toml).
-DISCORD_SEED = b"demo-discord-signing-key-seed-32"
+# A key the demo Discord source does not trust: deliveries signed with a wrong "secret".
+OTHER_DISCORD_SEED = b"\x07" * 32
 
 SENDER_SOURCES = (
     "github",
@@ -111,47 +110,24 @@ class Signer:
     def __init__(self, sources: dict[str, Source], base_url: str) -> None:
         self.sources = sources
         self.base_url = base_url
-        self._discord: Any = None
 
     def sign(
         self, delivery: Delivery, now: float | None = None, secret: str | None = None
     ) -> tuple[str, dict[str, str]]:
-        """The path (with query) to post to and the headers the real sender would send."""
-        source = self.sources[delivery.source]
-        now = time.time() if now is None else now
-        path = f"/webhooks/{delivery.source}"
-        url = self.base_url + path
-        if source.scheme.name == "twilio" and delivery.content_type != TWILIO_FORM:
-            url = signed_url(url, delivery.body)  # JSON: the body's hash goes in the URL
-            path = url[len(self.base_url) :]
-        if source.scheme.name == "discord":
-            if self._discord is None:
-                from nacl.signing import SigningKey
-
-                self._discord = SigningKey(DISCORD_SEED)
-            timestamp = str(int(now))
-            key = self._discord if secret is None else _other_discord_key()
-            signature = key.sign(timestamp.encode() + delivery.body).signature.hex()
-            return path, {
-                "content-type": delivery.content_type,
-                "x-signature-ed25519": signature,
-                "x-signature-timestamp": timestamp,
-            }
-        return path, source.sign(
+        """The path (with query) to post to and the headers the real sender would send; with
+        `secret`, signed with that one instead (Discord: another key)."""
+        signed = sign(
+            self.sources[delivery.source],
             delivery.body,
-            url=url,
-            now=now,
+            base_url=self.base_url,
             event_type=delivery.event_type,
-            delivery_id=delivery.id,
+            sender_id=delivery.id,
             content_type=delivery.content_type,
+            now=now,
             secret=secret,
+            discord_seed=DEMO_DISCORD_SEED if secret is None else OTHER_DISCORD_SEED,
         )
-
-
-def _other_discord_key() -> Any:
-    from nacl.signing import SigningKey
-
-    return SigningKey(b"\x07" * 32)
+        return signed.path, signed.headers
 
 
 @dataclass(frozen=True)
