@@ -147,6 +147,7 @@ def create_app(
         return schedule
 
     quarantine = Quarantine.from_archive(receiver.archive, receiver.settings)
+    app.state.quarantine = quarantine  # its rate limit is reset after a SnapStart restore
 
     @app.post("/webhooks/{source}", status_code=202)
     async def receive_webhook(

@@ -9,7 +9,8 @@ invocation, never under uvicorn. One line costs ~30 µs; importing Powertools Me
 
     receiver  Accepted | Duplicate (+ AckLatency ms), Rejected{reason}, HandoffFailed{stage},
               Quarantined, QuarantineSkipped{reason}
-    worker    Processed (+ ProcessingTime ms), ProcessingFailed, Replayed, ColdStart
+    worker    Processed (+ ProcessingTime ms), ProcessingFailed, Replayed
+    both      ColdStart (init on the invocation's path), Restore (first after a SnapStart restore)
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from aws_lambda_powertools.logging import logger as powertools_logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, Metrics, MetricUnit
+from aws_lambda_powertools.metrics.provider import cold_start as powertools_cold_start
 
+from . import snapstart
 from .logs import SERVICE, logger
 
 NAMESPACE = "WebhookReceiver"
@@ -135,10 +139,24 @@ def add_delivery_log_keys(**keys: str | None) -> None:
 _cold_start_metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
+def not_a_cold_start() -> None:
+    """After a SnapStart restore: the next invocation did not wait for init, it waited for a
+    restore. Powertools would call it a cold start (its flags were set at init, in the
+    snapshot); `lambda_entry` logs `restored` and counts `Restore` instead."""
+    powertools_logger.is_cold_start = False
+    powertools_cold_start.is_cold_start = False
+
+
+snapstart.after_restore(not_a_cold_start)
+
+
 def lambda_entry(handler: HandlerT) -> HandlerT:
     """Wrap a Lambda handler: Lambda context + `cold_start` on every log line, ColdStart metric.
 
     Both by Powertools: `inject_lambda_context` and `log_metrics(capture_cold_start_metric=True)`.
+    `cold_start` is true, and ColdStart counted, only when the invocation waited for init;
+    the first invocation after a SnapStart restore has `cold_start: false`, `restored: true`
+    and counts `Restore` (with the same function_name dimension) instead.
     Application metrics go out as they happen (above), so the shared set is flushed empty on
     purpose: its "no application metrics" warning is silenced.
     """
@@ -146,6 +164,9 @@ def lambda_entry(handler: HandlerT) -> HandlerT:
 
     @functools.wraps(handler)
     def quiet(event: Any, context: Any) -> Any:
+        if snapstart.restores.take_restored():
+            logger.append_keys(restored=True)  # until the next invocation clears the keys
+            emit({"Restore": 1}, function_name=getattr(context, "function_name", "unknown"))
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="No application metrics to publish")
             return with_metrics(event, context)

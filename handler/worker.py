@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from . import metrics, wiring
+from . import metrics, snapstart, wiring
 from .aws import AWS_ERRORS, error_code
 from .dedup import DedupTable, Hold, dedup_key
 from .logs import logger
@@ -128,6 +128,11 @@ _batch = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
 def default_worker() -> Worker:
     settings, clients = get_settings(), wiring.default_clients()
     return Worker(wiring.dedup_table(settings, clients), wiring.archive(settings, clients))
+
+
+snapstart.after_restore(wiring.renew_default_clients)
+if snapstart.snapshots_enabled():
+    default_worker()  # built at init, so it is in the snapshot rather than on the first batch
 
 
 def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
