@@ -44,5 +44,5 @@ def restore_by_fork(self: Any) -> None:
 
 
 if __name__ == "__main__":
-    BaseLambdaRuntimeClient.restore_next = restore_by_fork  # type: ignore[method-assign]
+    BaseLambdaRuntimeClient.restore_next = restore_by_fork
     ric_main.main(sys.argv)
