@@ -79,6 +79,7 @@ class FakeRuntimeAPI:
         self.restores = 0  # environments started from the snapshot (restore() calls)
         self.restored_at = 0.0  # when the last restore/next was answered
         self.dropped = 0  # connections dropped by the snapshot or a discarded environment
+        self.polls_at_snapshot = 0  # extensions' `next` calls open when it was taken
         # Connections belong to a generation: a snapshot or a new environment starts a new one,
         # and a connection of an older generation is dropped.
         self._generation = 0
@@ -230,6 +231,7 @@ class FakeRuntimeAPI:
                 )
                 self.init_done = True
                 self._generation += 1  # every connection open now is dropped
+                self.polls_at_snapshot = len(self._extension_waiting)
                 self._extension_waiting.clear()
                 self.snapshot_at = time.perf_counter()
                 if self.on_snapshot is not None:
