@@ -25,7 +25,7 @@ RESULTS = Path(__file__).with_name("results")
 # (case, metric, target, met?) — the targets.
 TARGETS = {
     "cold": f"ours ≤ 1.3{X} bare, peak RSS ≤ 80 MiB",
-    "warm": f"ours ≤ 3{X} bare",
+    "warm": f"ours ≤ 2{X} the FastAPI floor per delivery (judged on the calling thread's CPU)",
     "ack": "ack_first ack(200 ms)/ack(0) ≤ 1.1",
     "http": f"ours ≥ 0.6{X} trivial ASGI",
     "e2e": "context (moto ceiling alongside)",
@@ -53,10 +53,11 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             out.append(("1 cold start", name, value, ratio, verdict(name, met)))
     if "warm" in results:
         for name, s in results["warm"]["subjects"].items():
-            met = s["ratio_to_bare"] <= 3
-            value = f"{s['median_us']:.1f} µs/call"
-            ratio = f"{s['ratio_to_bare']:.2f}{X}"
-            out.append(("2 warm invoke", name, value, ratio, verdict(name, met)))
+            met = s["cpu_ratio_to_floor"] <= 2
+            value = f"{s['median_us']:.1f} µs/call (CPU {s['median_cpu_us']:.1f} µs)"
+            ratio = f"{s['ratio_to_floor']:.2f}{X} floor (CPU {s['cpu_ratio_to_floor']:.2f}{X})"
+            judged = verdict(name, met) if name == "ours" else ""
+            out.append(("2 warm invoke", name, value, ratio, judged))
     if "ack" in results:
         for mode, cells in results["ack"]["modes"].items():
             for work, cell in cells.items():
@@ -110,7 +111,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
         elif name == "warm":
             labels = list(r["subjects"])
             values = [r["subjects"][k]["median_us"] for k in labels]
-            axis.set_title(f"warm invoke (µs/call, ≤3{X} bare)")
+            axis.set_title(f"warm invoke (µs/call, ≤2{X} FastAPI floor)")
         elif name == "ack":
             labels = [f"{m}\n{w}ms" for m in r["modes"] for w in r["modes"][m]]
             values = [r["modes"][m][w]["ack_ms"] for m in r["modes"] for w in r["modes"][m]]

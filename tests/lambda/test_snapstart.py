@@ -195,10 +195,16 @@ def test_without_snapstart_the_first_invocation_is_a_cold_start(
     output = tmp_path / "function.log"
     env = {**function_env(stack), "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand"}
     api = lambda_function("snap_probe.handler", env, output=output, timeout_seconds=TIMEOUT)
-    first, _ = deliver(api, stack)
+    first, invocation = deliver(api, stack)
+    second, _ = deliver(api, stack)
 
     lines = log_lines(output)
-    assert all(line["cold_start"] is True for line in lines if line.get("delivery_id") == first)
+    first_lines = [line for line in lines if line.get("delivery_id") == first]
+    assert first_lines and all(line["cold_start"] is True for line in first_lines)
+    # Powertools' Lambda context keys, as its inject_lambda_context set them.
+    assert {line["function_request_id"] for line in first_lines} == {invocation.request_id}
+    assert {line["function_name"] for line in first_lines} == {"receiver"}
+    assert all(line["cold_start"] is False for line in lines if line.get("delivery_id") == second)
     emf = [line for line in lines if "_aws" in line]
     assert sum(1 for line in emf if "ColdStart" in line) == 1
     assert not any("Restore" in line for line in emf)
