@@ -15,11 +15,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ack, cold, e2e, http, warm
+from bench import ack, cold, e2e, http, snapstart, warm
 
 X = "\u00d7"  # the multiplication sign in ratios
 
-CASES = {"cold": cold.run, "warm": warm.run, "ack": ack.run, "http": http.run, "e2e": e2e.run}
+CASES = {
+    "cold": cold.run,
+    "warm": warm.run,
+    "ack": ack.run,
+    "http": http.run,
+    "e2e": e2e.run,
+    "snapstart": snapstart.run,
+}
 RESULTS = Path(__file__).with_name("results")
 
 # (case, metric, target, met?) — the targets.
@@ -29,6 +36,10 @@ TARGETS = {
     "ack": "ack_first ack(200 ms)/ack(0) ≤ 1.1",
     "http": f"ours ≥ 0.6{X} trivial ASGI",
     "e2e": "context (moto ceiling alongside)",
+    "snapstart": (
+        f"durable delivery: cold ours ≤ 1.05{X} FastAPI floor and RSS ≤ floor + 5 MiB; "
+        f"restore ours ≤ 1.3{X} bare"
+    ),
 }
 
 
@@ -83,6 +94,20 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         )
         out.append(("5 end to end", "moto S3 put", f"{c['s3_put_per_s']:.0f}/s", "", "context"))
         out.append(("5 end to end", "moto SQS send", f"{c['sqs_send_per_s']:.0f}/s", "", "context"))
+    if "snapstart" in results:
+        r = results["snapstart"]
+        for name, s in r["cold"].items():
+            met = s["ratio_to_floor"] <= 1.05 and s["rss_over_floor_mib"] <= 5
+            value = f"{s['median_s'] * 1e3:.0f} ms, {s['peak_rss_mib']:.1f} MiB"
+            ratio = f"{s['ratio_to_floor']:.2f}{X} floor, {s['rss_over_floor_mib']:+.1f} MiB"
+            judged = ("MET" if met else "MISSED") if name == "ours" else ""
+            out.append(("6 cold, durable", name, value, ratio, judged))
+        for name, s in r["restore"].items():
+            met = s["ratio_to_bare"] <= 1.3
+            judged = ("MET" if met else "MISSED") if name == "ours" else ""
+            value = f"{s['median_ms']:.1f} ms"
+            ratio = f"{s['ratio_to_bare']:.2f}{X} bare"
+            out.append(("7 restore+delivery", name, value, ratio, judged))
     return out
 
 
@@ -101,6 +126,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     panels = [name for name in ("cold", "warm", "ack", "http", "e2e") if name in results]
+    if not panels:
+        return
     figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4), squeeze=False)
     for axis, name in zip(axes[0], panels, strict=True):
         r = results[name]
