@@ -37,7 +37,8 @@ TARGETS = {
     "http": f"ours ≥ 0.6{X} trivial ASGI",
     "e2e": "context (moto ceiling alongside)",
     "snapstart": (
-        f"durable delivery: cold ours ≤ 1.05{X} FastAPI floor and RSS ≤ floor + 5 MiB; "
+        f"durable delivery: cold ours ≤ 1.05{X} FastAPI floor (judged on CPU) and RSS ≤ floor "
+        f"+ 5 MiB; "
         f"restore ours ≤ 1.3{X} bare"
     ),
 }
@@ -97,9 +98,15 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     if "snapstart" in results:
         r = results["snapstart"]
         for name, s in r["cold"].items():
-            met = s["ratio_to_floor"] <= 1.05 and s["rss_over_floor_mib"] <= 5
-            value = f"{s['median_s'] * 1e3:.0f} ms, {s['peak_rss_mib']:.1f} MiB"
-            ratio = f"{s['ratio_to_floor']:.2f}{X} floor, {s['rss_over_floor_mib']:+.1f} MiB"
+            met = s["cpu_ratio_to_floor"] <= 1.05 and s["rss_over_floor_mib"] <= 5
+            value = (
+                f"{s['median_s'] * 1e3:.0f} ms (CPU {s['median_cpu_s'] * 1e3:.0f} ms), "
+                f"{s['peak_rss_mib']:.1f} MiB"
+            )
+            ratio = (
+                f"{s['ratio_to_floor']:.2f}{X} floor (CPU {s['cpu_ratio_to_floor']:.2f}{X}), "
+                f"{s['rss_over_floor_mib']:+.1f} MiB"
+            )
             judged = ("MET" if met else "MISSED") if name == "ours" else ""
             out.append(("6 cold, durable", name, value, ratio, judged))
         for name, s in r["restore"].items():

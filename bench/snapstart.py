@@ -41,8 +41,9 @@ def environment(endpoint: str) -> dict[str, str]:
     return env
 
 
-def cold_run(kind: str, env: dict[str, str]) -> tuple[float, float]:
-    """Seconds from spawn to exit, and the child's own peak RSS in MiB (VmHWM)."""
+def cold_run(kind: str, env: dict[str, str]) -> tuple[float, float, float]:
+    """Seconds from spawn to exit, the child's CPU seconds (user + system: on a shared machine
+    wall time swings 2x between runs, CPU much less), and its own peak RSS in MiB (VmHWM)."""
     with tempfile.NamedTemporaryFile("r") as peak:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -51,11 +52,12 @@ def cold_run(kind: str, env: dict[str, str]) -> tuple[float, float]:
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
-        process.wait()
+        _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             raise RuntimeError(f"cold start of {kind} failed")
-        return elapsed, int(peak.read()) / 1024
+        return elapsed, usage.ru_utime + usage.ru_stime, int(peak.read()) / 1024
 
 
 def restore_runs(env: dict[str, str], runs: int) -> dict[str, list[float]]:
@@ -101,16 +103,19 @@ def run(quick: bool) -> dict[str, Any]:
         for kind in SUBJECTS:  # page cache and .pyc, untimed
             cold_run(kind, env)
         cold: dict[str, list[float]] = {k: [] for k in SUBJECTS}
+        cpu: dict[str, list[float]] = {k: [] for k in SUBJECTS}
         rss: dict[str, list[float]] = {k: [] for k in SUBJECTS}
         for _ in range(runs):
             for kind in random.sample(SUBJECTS, len(SUBJECTS)):
-                seconds, mib = cold_run(kind, env)
+                seconds, cpu_seconds, mib = cold_run(kind, env)
                 cold[kind].append(seconds)
+                cpu[kind].append(cpu_seconds)
                 rss[kind].append(mib)
         restore = restore_runs(env, runs)
     finally:
         server.stop()
     floor, floor_rss = median(cold["fastapi-floor"]), median(rss["fastapi-floor"])
+    floor_cpu = median(cpu["fastapi-floor"])
     bare_restore = median(restore["bare"])
     return {
         "runs": runs,
@@ -118,6 +123,8 @@ def run(quick: bool) -> dict[str, Any]:
             kind: {
                 "median_s": median(cold[kind]),
                 "ratio_to_floor": median(cold[kind]) / floor,
+                "median_cpu_s": median(cpu[kind]),
+                "cpu_ratio_to_floor": median(cpu[kind]) / floor_cpu,
                 "peak_rss_mib": median(rss[kind]),
                 "rss_over_floor_mib": median(rss[kind]) - floor_rss,
                 "samples_s": cold[kind],

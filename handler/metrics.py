@@ -1,4 +1,4 @@
-"""What operators read: CloudWatch EMF metrics (Powertools) and the log keys of one delivery.
+"""What operators read: CloudWatch EMF metrics (Powertools' format) and a delivery's log keys.
 
 Each call below prints one EMF line to stdout, where Lambda's log pipeline turns it into
 CloudWatch metrics (namespace `WebhookReceiver`, dimensions `service` + `source`, and `reason` or
