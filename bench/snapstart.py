@@ -60,7 +60,10 @@ def cold_run(kind: str, env: dict[str, str]) -> tuple[float, float, float]:
         return elapsed, usage.ru_utime + usage.ru_stime, int(peak.read()) / 1024
 
 
-def restore_runs(env: dict[str, str], runs: int) -> dict[str, list[float]]:
+def restore_runs(
+    env: dict[str, str], runs: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU seconds (the restored process's own) of hooks + one durable delivery."""
     processes = {
         kind: subprocess.Popen(
             [sys.executable, "-m", "bench.subjects.snap", "restore", kind],
@@ -73,6 +76,7 @@ def restore_runs(env: dict[str, str], runs: int) -> dict[str, list[float]]:
         for kind in SUBJECTS
     }
     times: dict[str, list[float]] = {kind: [] for kind in SUBJECTS}
+    cpu: dict[str, list[float]] = {kind: [] for kind in SUBJECTS}
     try:
         for round_ in range(runs + 1):  # the first round warms up, untimed
             for kind in random.sample(SUBJECTS, len(SUBJECTS)):
@@ -80,17 +84,18 @@ def restore_runs(env: dict[str, str], runs: int) -> dict[str, list[float]]:
                 assert process.stdin is not None and process.stdout is not None
                 process.stdin.write("fork\n")
                 process.stdin.flush()
-                seconds = float(process.stdout.readline())
+                seconds, cpu_seconds = map(float, process.stdout.readline().split())
                 if seconds != seconds:
                     raise RuntimeError(f"a restored {kind} failed its delivery")
                 if round_:
                     times[kind].append(seconds)
+                    cpu[kind].append(cpu_seconds)
     finally:
         for process in processes.values():
             assert process.stdin is not None
             process.stdin.close()
             process.wait(30)
-    return times
+    return times, cpu
 
 
 def run(quick: bool) -> dict[str, Any]:
@@ -111,12 +116,12 @@ def run(quick: bool) -> dict[str, Any]:
                 cold[kind].append(seconds)
                 cpu[kind].append(cpu_seconds)
                 rss[kind].append(mib)
-        restore = restore_runs(env, runs)
+        restore, restore_cpu = restore_runs(env, runs)
     finally:
         server.stop()
     floor, floor_rss = median(cold["fastapi-floor"]), median(rss["fastapi-floor"])
     floor_cpu = median(cpu["fastapi-floor"])
-    bare_restore = median(restore["bare"])
+    bare_restore, bare_restore_cpu = median(restore["bare"]), median(restore_cpu["bare"])
     return {
         "runs": runs,
         "cold": {
@@ -135,6 +140,8 @@ def run(quick: bool) -> dict[str, Any]:
             kind: {
                 "median_ms": median(restore[kind]) * 1e3,
                 "ratio_to_bare": median(restore[kind]) / bare_restore,
+                "median_cpu_ms": median(restore_cpu[kind]) * 1e3,
+                "cpu_ratio_to_bare": median(restore_cpu[kind]) / bare_restore_cpu,
                 "samples_ms": [s * 1e3 for s in restore[kind]],
             }
             for kind in SUBJECTS

@@ -3,7 +3,7 @@
     python -m bench.subjects.snap cold KIND      init, one delivery, exit (the parent times it)
     python -m bench.subjects.snap restore KIND   init, then per "fork" line on stdin: fork; the
                                                  child runs the after-restore hooks and one
-                                                 delivery, prints its seconds, exits
+                                                 delivery, prints its wall and CPU seconds
 
 KIND: bare, fastapi-floor, ours. A fork after init stands for a restore: the child starts from
 the initialised memory, as an environment resumed from a snapshot does.
@@ -59,14 +59,15 @@ def restores(kind: str) -> None:
             continue
         child = os.fork()
         if child == 0:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             hooks()
             deliver(handle)
-            print(time.perf_counter() - started, file=results, flush=True)
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            print(wall, cpu, file=results, flush=True)
             os._exit(0)
         _, status = os.waitpid(child, 0)
         if status != 0:
-            print("nan", file=results, flush=True)
+            print("nan nan", file=results, flush=True)
 
 
 def main(mode: str, kind: str) -> int:
