@@ -5,6 +5,16 @@ runtime POSTs; the environment counts as frozen only once the runtime **and** ev
 extension have called `next` again; an extension may only register before the runtime's first
 `next` (the init phase). Every step is time-stamped so tests and the benchmark can compare when
 the response was posted with when the extension let the environment go.
+
+SnapStart (`snap_start=True`, with the runtime client started with
+AWS_LAMBDA_INITIALIZATION_TYPE=snap-start): init ends when the runtime calls `restore/next` and
+every extension waits on `next`; then the "snapshot" is taken, which **drops every connection
+open at that moment** without a word (no reply, no close: what a long poll made before a snapshot
+may see after a restore), and `on_snapshot` runs (e.g. a proxy dropping the function's AWS
+connections). `restore()` answers `restore/next`, i.e. starts an environment from the snapshot;
+a later `restore()` starts another one (a runtime restored in place calls `restore/next` once;
+bench/snapfork.py forks a new process for each answer), dropping the previous environment's
+connections as Lambda discards it.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -43,14 +54,39 @@ class Invocation:
         return json.loads(self.response) if self.response is not None else None
 
 
+class Dropped(Exception):
+    """This connection was open when a snapshot was taken: it never gets another byte."""
+
+
 class FakeRuntimeAPI:
-    def __init__(self, timeout_seconds: float = 30.0, accept_extensions: bool = True) -> None:
+    def __init__(
+        self,
+        timeout_seconds: float = 30.0,
+        accept_extensions: bool = True,
+        snap_start: bool = False,
+        on_snapshot: Callable[[], None] | None = None,
+    ) -> None:
         self.timeout_seconds = timeout_seconds
         self.accept_extensions = accept_extensions  # False: every registration is refused
+        self.snap_start = snap_start
+        self.on_snapshot = on_snapshot
         self.invocations: list[Invocation] = []
         self.extensions: dict[str, str] = {}  # identifier -> name
         self.init_error: bytes | None = None
+        self.restore_error: bytes | None = None
         self.init_done = False
+        self.snapshot_at = 0.0  # perf_counter when the snapshot was taken
+        self.restores = 0  # environments started from the snapshot (restore() calls)
+        self.restored_at = 0.0  # when the last restore/next was answered
+        self.dropped = 0  # connections dropped by the snapshot or a discarded environment
+        self.polls_at_snapshot = 0  # extensions' `next` calls open when it was taken
+        # Connections belong to a generation: a snapshot or a new environment starts a new one,
+        # and a connection of an older generation is dropped.
+        self._generation = 0
+        self._answered_restores = 0
+        self._extension_waiting: set[str] = set()
+        self._runtime_waiting = False
+        self._closing = threading.Event()
         self._runtime_cursor = 0
         self._extension_cursor: dict[str, int] = {}
         self._changed = threading.Condition()
@@ -70,16 +106,45 @@ class FakeRuntimeAPI:
         self.close()
 
     def close(self) -> None:
+        self._closing.set()  # dropped connections' threads end (still without replying)
+        with self._changed:
+            self._changed.notify_all()
         self._server.shutdown()
         self._server.server_close()
 
+    def restore(self, timeout: float = 30.0) -> None:
+        """Start an environment from the snapshot; return once its runtime waits for an event
+        (its after-restore hooks have run). The previous environment, if any, is discarded."""
+        with self._changed:
+            if self.restores:  # a new environment: the old one's connections are dropped
+                self._generation += 1
+                self.invocations = []
+                self._runtime_cursor = 0
+                self._extension_cursor = dict.fromkeys(self.extensions, 0)
+                self._extension_waiting.clear()
+            self._runtime_waiting = False
+            self.restores += 1
+            self._changed.notify_all()
+            ready = self._changed.wait_for(
+                lambda: self._runtime_waiting or self.restore_error is not None, timeout
+            )
+        if self.restore_error is not None:
+            raise RuntimeError(f"restore error: {self.restore_error.decode(errors='replace')}")
+        if not ready:
+            raise TimeoutError("the restored runtime did not ask for an event in time")
+
     def wait_init(self, extensions: int = 0, timeout: float = 60.0) -> None:
-        """Until the runtime and `extensions` extensions all wait on their first next."""
+        """Until the runtime and `extensions` extensions all wait on their first next (with
+        SnapStart: until the snapshot is taken)."""
         with self._changed:
             if not self._changed.wait_for(
                 lambda: (
                     self.init_error is not None
-                    or (self.init_done and len(self._extension_cursor) >= extensions)
+                    or (
+                        self.init_done
+                        and len(self._extension_cursor) >= extensions
+                        and (not self.snap_start or self.snapshot_at > 0)
+                    )
                 ),
                 timeout,
             ):
@@ -115,28 +180,69 @@ class FakeRuntimeAPI:
 
     # The HTTP side: each handler thread blocks on `_changed` as Lambda's long polls do.
 
-    def _runtime_next(self) -> Invocation:
+    def _wait(self, generation: int, ready: Callable[[], bool]) -> None:
+        """Block (holding `_changed`) until `ready()`; raise Dropped if a snapshot or a new
+        environment made this connection's generation stale meanwhile."""
+        self._changed.wait_for(
+            lambda: generation != self._generation or self._closing.is_set() or ready()
+        )
+        if generation != self._generation or self._closing.is_set():
+            raise Dropped
+
+    def _runtime_next(self, generation: int) -> Invocation:
         with self._changed:
             now = time.perf_counter()
             if self._runtime_cursor > 0:
                 self.invocations[self._runtime_cursor - 1].runtime_next_at = now
             self.init_done = True
+            self._runtime_waiting = True
             self._changed.notify_all()
-            self._changed.wait_for(lambda: len(self.invocations) > self._runtime_cursor)
+            self._wait(generation, lambda: len(self.invocations) > self._runtime_cursor)
+            self._runtime_waiting = False
             invocation = self.invocations[self._runtime_cursor]
             self._runtime_cursor += 1
             invocation.dispatched_at = time.perf_counter()
             return invocation
 
-    def _extension_next(self, identifier: str) -> Invocation:
+    def _extension_next(self, identifier: str, generation: int) -> Invocation:
         with self._changed:
             cursor = self._extension_cursor.setdefault(identifier, 0)
-            if cursor > 0:
+            if cursor > 0 and identifier not in self.invocations[cursor - 1].extensions_next_at:
                 self.invocations[cursor - 1].extensions_next_at[identifier] = time.perf_counter()
+            self._extension_waiting.add(identifier)
             self._changed.notify_all()
-            self._changed.wait_for(lambda: len(self.invocations) > cursor)
+            try:
+                self._wait(generation, lambda: len(self.invocations) > cursor)
+            finally:
+                if generation == self._generation:
+                    self._extension_waiting.discard(identifier)
             self._extension_cursor[identifier] = cursor + 1
             return self.invocations[cursor]
+
+    def _restore_next(self) -> None:
+        """The runtime's end of init (first call) and its wait for each restore."""
+        with self._changed:
+            if not self.init_done:
+                # Init ends once every registered extension waits on next too; then snapshot.
+                self._changed.wait_for(
+                    lambda: (
+                        self._closing.is_set() or self._extension_waiting >= set(self.extensions)
+                    )
+                )
+                self.init_done = True
+                self._generation += 1  # every connection open now is dropped
+                self.polls_at_snapshot = len(self._extension_waiting)
+                self._extension_waiting.clear()
+                self.snapshot_at = time.perf_counter()
+                if self.on_snapshot is not None:
+                    self.on_snapshot()
+                self._changed.notify_all()
+            answered = self._answered_restores
+            self._changed.wait_for(lambda: self._closing.is_set() or self.restores > answered)
+            if self._closing.is_set():
+                raise Dropped
+            self._answered_restores = self.restores
+            self.restored_at = time.perf_counter()
 
     def _find(self, request_id: str) -> Invocation:
         return next(i for i in self.invocations if i.request_id == request_id)
@@ -152,6 +258,22 @@ class FakeRuntimeAPI:
                 # Headers and body leave in two writes: without this, Nagle + delayed ACK
                 # add 40 ms to every call.
                 self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def handle_one_request(self) -> None:
+                # A keep-alive connection's next request is read in the generation it
+                # arrives in, unless the connection itself is older than a snapshot.
+                if not hasattr(self, "generation"):
+                    self.generation = api._generation
+                try:
+                    if self.generation != api._generation:
+                        raise Dropped
+                    super().handle_one_request()
+                except Dropped:
+                    # Dropped without a word: no reply and no close, until the API closes.
+                    with api._changed:
+                        api.dropped += 1
+                    api._closing.wait()
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -171,8 +293,12 @@ class FakeRuntimeAPI:
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
             def do_GET(self) -> None:
-                if self.path == f"{RUNTIME}/invocation/next":
-                    invocation = api._runtime_next()
+                if self.path == f"{RUNTIME}/restore/next" and api.snap_start:
+                    api._restore_next()
+                    self.generation = api._generation  # the one call a snapshot keeps
+                    self._reply(200, b"{}")
+                elif self.path == f"{RUNTIME}/invocation/next":
+                    invocation = api._runtime_next(self.generation)
                     self._reply(
                         200,
                         invocation.event,
@@ -190,7 +316,7 @@ class FakeRuntimeAPI:
                     if identifier not in api.extensions:
                         self._reply(403, b'{"errorType":"Extension.Unknown"}')
                         return
-                    invocation = api._extension_next(identifier)
+                    invocation = api._extension_next(identifier, self.generation)
                     event = {
                         "eventType": "INVOKE",
                         "deadlineMs": invocation.deadline_ms,
@@ -222,6 +348,11 @@ class FakeRuntimeAPI:
                         ).encode(),
                         {"Lambda-Extension-Identifier": identifier},
                     )
+                elif self.path == f"{RUNTIME}/restore/error":
+                    with api._changed:
+                        api.restore_error = body
+                        api._changed.notify_all()
+                    self._reply(202, b"{}")
                 elif self.path == f"{RUNTIME}/init/error":
                     with api._changed:
                         api.init_error = body

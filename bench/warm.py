@@ -25,6 +25,7 @@ def subjects() -> dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]]:
 
     import handler.main as main
     from bench.subjects import bare, fastapi_floor, powertools
+    from handler import metrics
     from handler.api import create_app
     from handler.lambda_ext import AckFirst, AfterResponse
     from handler.wiring import receiver as build_receiver
@@ -34,8 +35,10 @@ def subjects() -> dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]]:
     assert runner is not None
 
     def ours(handler: Any) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-        # As on Lambda: the archive runs on the after-response thread, between invocations.
-        wrapped = AckFirst(handler.handler, handler.runner, SettledExtension())  # type: ignore[arg-type]
+        # As on Lambda: the archive runs on the after-response thread, between invocations;
+        # Powertools' Lambda context on the log lines and the ColdStart check on every call.
+        inner = AckFirst(handler.handler, handler.runner, SettledExtension())  # type: ignore[arg-type]
+        wrapped = metrics.lambda_entry(inner)
 
         def call(event: dict[str, Any], context: Any) -> dict[str, Any]:
             return wrapped(event, context)
@@ -77,27 +80,37 @@ def measure(quick: bool) -> dict[str, Any]:
         assert response["statusCode"] == 202, (name, response)
         getattr(handler, "settle", lambda: None)()
     per_call: dict[str, list[float]] = {name: [] for name in handlers}
+    # CPU time of the calling thread too: on a shared machine (other processes on the same
+    # cores) wall time per call swings by 2x between runs; the handler's own CPU does not.
+    cpu_per_call: dict[str, list[float]] = {name: [] for name in handlers}
     for _ in range(rounds):
         for name in random.sample(list(handlers), len(handlers)):
             handler = handlers[name]
             settle = getattr(handler, "settle", None)
             gc.collect()
-            spent = 0.0
+            spent = cpu = 0.0
             for _ in range(batch):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.thread_time()
                 handler(event, CONTEXT)
                 spent += time.perf_counter() - started
+                cpu += time.thread_time() - cpu_started
                 if settle is not None:  # untimed: Lambda would do this after the response
                     settle()
             per_call[name].append(spent / batch * 1e6)
+            cpu_per_call[name].append(cpu / batch * 1e6)
     base = median(per_call["bare"])
+    floor, cpu_floor = median(per_call["fastapi-floor"]), median(cpu_per_call["fastapi-floor"])
     return {
         "calls": batch * rounds,
         "subjects": {
             name: {
                 "median_us": median(values),
+                "median_cpu_us": median(cpu_per_call[name]),
                 "ratio_to_bare": median(values) / base,
+                "ratio_to_floor": median(values) / floor,
+                "cpu_ratio_to_floor": median(cpu_per_call[name]) / cpu_floor,
                 "rounds_us": values,
+                "rounds_cpu_us": cpu_per_call[name],
             }
             for name, values in per_call.items()
         },

@@ -38,11 +38,27 @@ def new_client(service: str, config: Config, session: Any = None) -> Any:
     return session.create_client(service, region_name=region(), config=config)
 
 
+class ReplaceableClient:
+    """A botocore client that can be swapped under everyone holding it (after a SnapStart
+    restore). Every attribute is the current client's; one lookup more per call."""
+
+    __slots__ = ("client",)
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
 @dataclass(frozen=True)
 class AwsClients:
     s3: Any
     sqs: Any
     dynamodb: Any
+    config: Config | None = None
+    # The session whose loader holds the parsed service models: new clients reuse them.
+    session: Any = None
 
     @classmethod
     def create(cls, settings: Settings) -> AwsClients:
@@ -50,10 +66,25 @@ class AwsClients:
         shared = botocore.session.get_session()
         config = client_config(settings)
         return cls(
-            s3=new_client("s3", config, shared),
-            sqs=new_client("sqs", config, shared),
-            dynamodb=new_client("dynamodb", config, shared),
+            s3=ReplaceableClient(new_client("s3", config, shared)),
+            sqs=ReplaceableClient(new_client("sqs", config, shared)),
+            dynamodb=ReplaceableClient(new_client("dynamodb", config, shared)),
+            config=config,
+            session=shared,
         )
+
+    def renew(self) -> None:
+        """New clients in place of the old, for everyone holding them: new connection pools.
+
+        From the same session: its loaded service models make this cheap (a new session cost
+        ~15 ms more per restore), and its credentials are the container credentials endpoint's
+        under SnapStart, refreshable credentials that fetch new ones as they near expiry."""
+        if self.session is None or self.config is None:
+            return
+        for name in ("s3", "sqs", "dynamodb"):
+            holder = getattr(self, name)
+            if isinstance(holder, ReplaceableClient):
+                holder.client = new_client(name, self.config, self.session)
 
 
 def error_code(error: Exception) -> str:

@@ -18,6 +18,7 @@ before the handler returns, exactly as Mangum would have: slower, never lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import os
@@ -26,6 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http.client import HTTPException
 from typing import Any, Protocol
 
 from . import metrics
@@ -98,7 +100,9 @@ class AfterResponse:
             self._queue.extend(self._held)
             self._held.clear()
             self._invocations_done += 1
-            if self._queue and self._thread is None:
+            # Not alive: an environment restored from a snapshot taken while a worker thread
+            # existed may not have it (a fork keeps only the calling thread).
+            if self._queue and (self._thread is None or not self._thread.is_alive()):
                 self._thread = threading.Thread(
                     target=self._work, name="after-response", daemon=True
                 )
@@ -165,12 +169,24 @@ class AfterResponse:
 
 
 class Extension:
-    """An Extensions API client for an internal extension: a thread of this very process."""
+    """An Extensions API client for an internal extension: a thread of this very process.
+
+    Its `event/next` long poll is open whenever the environment is idle, so also when a SnapStart
+    snapshot is taken. That connection is not guaranteed to work after a restore (it may be
+    dead without a word: a blocked read would then never return, and Lambda would hold every
+    invocation until its timeout waiting for this extension). `restored()`, an after-restore
+    hook, closes it; the loop then polls again on a new connection.
+    """
 
     def __init__(self, runtime_api: str, name: str = EXTENSION_NAME) -> None:
         self.runtime_api = runtime_api
         self.name = name
         self.identifier = ""
+        self.invocations = 0  # INVOKE events seen: the runner must settle that many
+        self._lock = threading.Lock()
+        self._inflight: Any = None  # the open HTTPConnection, if any
+        self._generation = 0  # bumped by each restore
+        self._thread: threading.Thread | None = None
 
     def _request(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
@@ -178,6 +194,8 @@ class Extension:
         import http.client  # only on Lambda; the ack path never needs it
 
         connection = http.client.HTTPConnection(self.runtime_api, timeout=None)
+        with self._lock:
+            self._inflight = connection
         try:
             connection.request(method, f"/{EXTENSIONS_API}/{path}", body=body, headers=headers)
             response = connection.getresponse()
@@ -186,6 +204,9 @@ class Extension:
                 raise OSError(f"Extensions API {path}: HTTP {response.status}")
             return {k.lower(): v for k, v in response.getheaders()}, payload
         finally:
+            with self._lock:
+                if self._inflight is connection:
+                    self._inflight = None
             connection.close()
 
     def register(self) -> None:
@@ -204,17 +225,60 @@ class Extension:
         event: dict[str, Any] = json.loads(payload)
         return event
 
+    def start(self, runner: AfterResponse) -> None:
+        self._thread = threading.Thread(
+            target=self.hold_until_settled, args=(runner,), name=EXTENSION_NAME, daemon=True
+        )
+        self._thread.start()
+
+    def restored(self, runner: AfterResponse) -> None:
+        """After a SnapStart restore: drop the long poll made before the snapshot, poll again."""
+        import socket
+
+        self.runtime_api = os.environ.get("AWS_LAMBDA_RUNTIME_API") or self.runtime_api
+        with self._lock:
+            self._generation += 1
+            stale, self._inflight = self._inflight, None
+        polling = self._thread is not None and self._thread.is_alive()
+        if stale is not None and stale.sock is not None:
+            with contextlib.suppress(OSError):
+                if polling:  # shutdown wakes the poll thread blocked in recv() on it
+                    stale.sock.shutdown(socket.SHUT_RDWR)
+                stale.close()
+        if not polling:  # a restore that kept only the calling thread (a fork)
+            self.start(runner)
+
+    def _next_event_again(self) -> dict[str, Any]:
+        """`next`, made again after a dropped connection: at once after a restore, with a
+        bounded backoff otherwise. Never given up: an extension that stops polling makes Lambda
+        hold every invocation until it times out."""
+        delay = 0.0
+        while True:
+            with self._lock:
+                generation = self._generation
+            try:
+                return self.next_event()
+            except (OSError, ValueError, HTTPException) as error:
+                with self._lock:
+                    restored = generation != self._generation
+                if restored:
+                    continue
+                logger.warning(
+                    "extension next failed; polling again", extra={"error": describe(error)}
+                )
+                delay = min(1.0, delay * 2 or 0.05)
+                time.sleep(delay)
+
     def hold_until_settled(self, runner: AfterResponse) -> None:
         """The extension's loop: each `next` call is made only once the previous invoke settled."""
-        invocations = 0
         while True:
-            event = self.next_event()
+            event = self._next_event_again()
             if event.get("eventType") != "INVOKE":
                 return
-            invocations += 1
+            self.invocations += 1
             deadline = float(event.get("deadlineMs", 0)) / 1000 - DEADLINE_MARGIN_SECONDS
             timeout = max(0.0, deadline - time.time()) if deadline > 0 else None
-            if not runner.wait_settled(invocations, timeout):
+            if not runner.wait_settled(self.invocations, timeout):
                 logger.error(
                     "after-response work still running at the invocation deadline",
                     extra={"request_id": event.get("requestId")},
@@ -253,7 +317,5 @@ def start_extension(runner: AfterResponse, runtime_api: str | None = None) -> Ex
             extra={"error": describe(error)},
         )
         return None
-    threading.Thread(
-        target=extension.hold_until_settled, args=(runner,), name=EXTENSION_NAME, daemon=True
-    ).start()
+    extension.start(runner)
     return extension

@@ -108,14 +108,22 @@ class RateLimit:
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self._tokens = float(self.per_minute)
-        self._last = self.clock()
+        self.reset()
+
+    def reset(self) -> None:
+        """A full bucket from now: at init, and after a SnapStart restore (the monotonic clock
+        read at init belongs to the machine the snapshot was taken on)."""
+        with self._lock:
+            self._tokens = float(self.per_minute)
+            self._last = self.clock()
 
     def take(self) -> bool:
         with self._lock:
             now = self.clock()
             rate = self.per_minute / 60.0
-            self._tokens = min(float(self.per_minute), self._tokens + (now - self._last) * rate)
+            # max(0, ...): a clock that went backwards must not drain the bucket for as long.
+            elapsed = max(0.0, now - self._last)
+            self._tokens = min(float(self.per_minute), self._tokens + elapsed * rate)
             self._last = now
             if self._tokens < 1:
                 return False

@@ -21,6 +21,12 @@ def default_clients() -> AwsClients:
     return AwsClients.create(get_settings())
 
 
+def renew_default_clients() -> None:
+    """After a SnapStart restore: new clients under the worker and the effect store, if built."""
+    if default_clients.cache_info().currsize:
+        default_clients().renew()
+
+
 def dedup_table(settings: Settings, clients: AwsClients) -> DedupTable:
     return DedupTable(
         clients.dynamodb,

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from . import metrics, wiring
+from . import metrics, snapstart, wiring
 from .aws import AWS_ERRORS, error_code
 from .dedup import DedupTable, Hold, dedup_key
 from .leases import check_lease, queue_timing
@@ -240,6 +240,11 @@ def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
     check_lease(
         settings.processing_lease_seconds, visibility, max_receive, settings.worker_timeout_seconds
     )
+
+
+snapstart.after_restore(wiring.renew_default_clients)
+if snapstart.snapshots_enabled():
+    default_worker()  # built at init, so it is in the snapshot rather than on the first batch
 
 
 def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:

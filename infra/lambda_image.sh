@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# Build an offline stand-in for the AWS Lambda Python 3.11 base image, with the exact tag `sam local`
-# asks for, so `sam local invoke|start-api --skip-pull-image` works without any container registry.
+# Build an offline stand-in for the AWS Lambda Python 3.13 base image, with the exact tag `sam local`
+# asks for (aws-sam-cli: runtime python3.13 -> public.ecr.aws/lambda/python:3.13-x86_64), so
+# `sam local invoke|start-api --skip-pull-image` works without any container registry.
 #
 #   infra/lambda_image.sh            # build unless the image already exists
 #   infra/lambda_image.sh --force    # rebuild
 #
-# How: mmdebstrap --variant=extract unpacks python3.11 (+ libstdc++6, coreutils, dash: SAM's own
-# "rapid" layer needs /bin/sh, mv and chmod) from the machine's configured Debian apt sources into a
-# tarball; its extract hook pip-installs awslambdaric 4.2.x and boto3 into /var/runtime and writes
+# How: mmdebstrap --variant=extract unpacks python3.13 from Debian 13 (trixie) (+ libstdc++6,
+# coreutils, dash: SAM's own "rapid" layer needs /bin/sh, mv and chmod) into a tarball; its extract hook pip-installs awslambdaric 4.2.x and boto3 into /var/runtime and writes
 # /var/runtime/bootstrap; the tarball is piped to `docker import`. Needs a running Docker engine
 # (infra/docker.sh) and root (or sudo) for mmdebstrap/apt.
 set -euo pipefail
 
-IMAGE="${LAMBDA_IMAGE:-public.ecr.aws/lambda/python:3.11-x86_64}"
-SUITE="${DEBIAN_SUITE:-bookworm}"          # bookworm ships python3.11
+PY_VERSION="${LAMBDA_PYTHON_VERSION:-3.13}"   # template.yaml: Runtime python3.13
+IMAGE="${LAMBDA_IMAGE:-public.ecr.aws/lambda/python:$PY_VERSION-x86_64}"
+SUITE="${DEBIAN_SUITE:-trixie}"            # Debian 13 ships python3.13 (bookworm: 3.11)
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 RIC_SPEC="${AWSLAMBDARIC_SPEC:-awslambdaric>=4.2,<4.3}"
 BOTO3_SPEC="${BOTO3_SPEC:-boto3}"
-# Only runs pip to fetch the wheels (for CPython 3.11 x86_64, whatever this interpreter is).
+# Only runs pip to fetch the wheels (for CPython $PY_VERSION x86_64, whatever this interpreter is).
 if [ -z "${PYTHON:-}" ]; then
     PYTHON=python3
     [ -x "$(dirname "${BASH_SOURCE[0]}")/../.venv/bin/python" ] && PYTHON="$(dirname "${BASH_SOURCE[0]}")/../.venv/bin/python"
@@ -36,7 +38,11 @@ if ! docker info >/dev/null 2>&1; then
     exit 1
 fi
 
-if [ "$force" -eq 0 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
+# Present and able to start the runtime client (an older script could leave a half-built image).
+if [ "$force" -eq 0 ] && docker image inspect "$IMAGE" >/dev/null 2>&1 &&
+    docker run --rm --network none -e PYTHONPATH=/var/runtime \
+        --entrypoint "/usr/bin/python$PY_VERSION" "$IMAGE" \
+        -c 'import awslambdaric, snapshot_restore_py' >/dev/null 2>&1; then
     log "$IMAGE already present; skipping (use --force to rebuild)"
     exit 0
 fi
@@ -53,20 +59,20 @@ old_id="$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/lambda-image.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# 1. Runtime wheels for CPython 3.11 / manylinux x86_64, independent of the host's Python.
+# 1. Runtime wheels for CPython $PY_VERSION / manylinux x86_64, independent of the host's Python.
 log "downloading $RIC_SPEC and $BOTO3_SPEC wheels"
 "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --no-compile \
     --target "$work/runtime" --only-binary=:all: \
-    --platform manylinux2014_x86_64 --python-version 3.11 --implementation cp \
+    --platform manylinux2014_x86_64 --python-version "$PY_VERSION" --implementation cp \
     "$RIC_SPEC" "$BOTO3_SPEC"
 rm -rf "$work/runtime/bin"
 
-cat >"$work/runtime/bootstrap" <<'EOF'
+cat >"$work/runtime/bootstrap" <<EOF
 #!/bin/sh
 # Like the real image: the function's code and layers come before the runtime's own packages.
-export PYTHONPATH="${LAMBDA_TASK_ROOT:-/var/task}:/opt/python:/var/runtime${PYTHONPATH:+:$PYTHONPATH}"
-cd "${LAMBDA_TASK_ROOT:-/var/task}"
-exec /usr/bin/python3.11 -m awslambdaric "$_HANDLER"
+export PYTHONPATH="\${LAMBDA_TASK_ROOT:-/var/task}:/opt/python:/var/runtime\${PYTHONPATH:+:\$PYTHONPATH}"
+cd "\${LAMBDA_TASK_ROOT:-/var/task}"
+exec /usr/bin/python$PY_VERSION -m awslambdaric "\$_HANDLER"
 EOF
 chmod 0755 "$work/runtime/bootstrap"
 
@@ -78,24 +84,31 @@ root="\$1"
 mkdir -p "\$root/var/runtime" "\$root/var/task" "\$root/opt" "\$root/tmp" "\$root/etc"
 chmod 1777 "\$root/tmp"
 cp -a "$work/runtime/." "\$root/var/runtime/"
+# Debian 13 is merged-/usr: its /bin, /lib64... symlinks come from maintainer scripts, which the
+# extract variant does not run (without /lib64 no binary finds its loader, without /bin/sh SAM's
+# rapid layer cannot build).
+for dir in bin sbin lib lib64; do
+    [ -e "\$root/\$dir" ] || [ ! -d "\$root/usr/\$dir" ] || ln -s "usr/\$dir" "\$root/\$dir"
+done
 # Precompile the runtime (no .pyc would double its import time).
-chroot "\$root" /usr/bin/python3.11 -m compileall -q -j0 /var/runtime >/dev/null 2>&1 || \\
-    "$PYTHON" -m compileall -q /var/runtime >/dev/null 2>&1 || true
+# By the image's own interpreter: .pyc from another Python version would be ignored.
+chroot "\$root" /usr/bin/python$PY_VERSION -m compileall -q -j0 /var/runtime >/dev/null
 [ -e "\$root/etc/passwd" ] || printf 'root:x:0:0:root:/root:/bin/sh\\nsbx_user1051:x:993:990::/home/sbx_user1051:/sbin/nologin\\n' >"\$root/etc/passwd"
 [ -e "\$root/etc/group" ] || printf 'root:x:0:\\n' >"\$root/etc/group"
-# python3 -> python3.11 (the extract variant runs no maintainer scripts)
-[ -e "\$root/usr/bin/python3" ] || ln -s python3.11 "\$root/usr/bin/python3"
-[ -e "\$root/usr/bin/python" ] || ln -s python3.11 "\$root/usr/bin/python"
+# python3 -> python$PY_VERSION (the extract variant runs no maintainer scripts)
+[ -e "\$root/usr/bin/python3" ] || ln -s python$PY_VERSION "\$root/usr/bin/python3"
+[ -e "\$root/usr/bin/python" ] || ln -s python$PY_VERSION "\$root/usr/bin/python"
 EOF
 chmod 0755 "$work/hook.sh"
 
 # 3. Root filesystem tarball -> docker import, with the real image's environment.
 log "mmdebstrap ($SUITE, extract variant) | docker import $IMAGE"
 as_root mmdebstrap --quiet --variant=extract --mode=root --format=tar \
-    --include=python3.11,libstdc++6,coreutils,dash \
+    --include="python$PY_VERSION,libstdc++6,coreutils,dash" \
     --extract-hook="$work/hook.sh" \
-    "$SUITE" - |
-    docker import \
+    "$SUITE" "$work/rootfs.tar" "deb $MIRROR $SUITE main" </dev/null
+# From a finished file, not a pipe: a failed mmdebstrap must not leave a half image under the tag.
+docker import \
         --change 'ENV LANG=C.UTF-8' \
         --change 'ENV TZ=:/etc/localtime' \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -103,7 +116,7 @@ as_root mmdebstrap --quiet --variant=extract --mode=root --format=tar \
         --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
         --change 'WORKDIR /var/task' \
         --change 'ENTRYPOINT ["/var/runtime/bootstrap"]' \
-        - "$IMAGE" >/dev/null
+        "$work/rootfs.tar" "$IMAGE" >/dev/null
 
 if [ -n "$old_id" ]; then
     # SAM's own layer on top (<tag-prefix>-rapid-<arch>) was built from the old image: drop both.

@@ -190,3 +190,18 @@ def _github(base_url: str, body: bytes) -> tuple[str, dict[str, str]]:
         sender_id=str(uuid.uuid4()),
     )
     return signed.url, signed.headers
+
+
+def test_package_is_built_for_the_templates_python(sam: SamLocal) -> None:
+    """.pyc and compiled wheels for the template's runtime only: the containers import them (a
+    cp313 extension module cannot load in another Python), so the invocations above ran on it."""
+    from cfnlint.decode import cfn_yaml
+
+    template = cfn_yaml.load(str(sam_local.ROOT / "template.yaml"))
+    runtime = template["Globals"]["Function"]["Runtime"]  # "python3.13"
+    tag = "cpython-" + runtime.removeprefix("python").replace(".", "")
+    package = sam.build_dir / "ReceiverFunction"
+    compiled = {p.name.split(".")[1] for p in package.rglob("__pycache__/*.pyc")}
+    assert compiled == {tag}, compiled
+    extensions = {p.name.split(".")[1] for p in package.glob("pydantic_core/*.so")}
+    assert extensions and all(name.startswith(tag) for name in extensions), extensions

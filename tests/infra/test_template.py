@@ -104,7 +104,7 @@ def test_runtime_architecture_and_sizes_are_parameters(template: dict[str, Any])
         ("WorkerFunction", "WorkerMemorySize", "WorkerTimeout"),
     ):
         props = function_properties(template, name)
-        assert props["Runtime"] == "python3.11"
+        assert props["Runtime"] == "python3.13"
         assert props["Architectures"] == [{"Ref": "Architecture"}]
         assert props["MemorySize"] == {"Ref": memory}
         assert props["Timeout"] == {"Ref": timeout}

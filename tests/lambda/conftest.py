@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -29,13 +31,15 @@ def lambda_function() -> Iterator[StartFunction]:
         env: dict[str, str],
         extensions: int = 1,
         output: Path | None = None,
+        launcher: str = "awslambdaric",
         **api_options: Any,
     ) -> FakeRuntimeAPI:
-        """`output`: the function's stdout and stderr (its logs and EMF lines) go to that file."""
+        """`output`: the function's stdout and stderr (its logs and EMF lines) go to that file.
+        `launcher`: bench.snapfork forks an environment per SnapStart restore."""
         api = FakeRuntimeAPI(**api_options).__enter__()
         sink = open(output, "wb") if output is not None else None  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-m", "awslambdaric", handler],
+            [sys.executable, "-m", launcher, handler],
             env={
                 **os.environ,
                 "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]),
@@ -48,6 +52,8 @@ def lambda_function() -> Iterator[StartFunction]:
             cwd=ROOT,
             stdout=sink,
             stderr=sink,
+            # A group of its own: the environments bench.snapfork forks are stopped with it.
+            start_new_session=True,
         )
         if sink is not None:
             sink.close()  # the child holds its own descriptor
@@ -57,10 +63,13 @@ def lambda_function() -> Iterator[StartFunction]:
 
     yield start
     for api, process in started:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        with contextlib.suppress(ProcessLookupError):  # forked environments left behind
+            os.killpg(process.pid, signal.SIGKILL)
         api.close()
