@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from botocore.exceptions import ClientError
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
@@ -140,7 +141,7 @@ def create_console(operations: Operations, guard: Guard) -> FastAPI:
 
     async def aws_error(request: Request, error: Exception) -> Response:
         # ClientError carries AWS's code, which the CLI words; BotoCoreError (no connection...)
-        message = aws_message(error) if hasattr(error, "response") else f"AWS: {error}"
+        message = aws_message(error) if isinstance(error, ClientError) else f"AWS: {error}"
         return console.page(request, "error.html", 502, message=message)
 
     for kind in AWS_ERRORS:
