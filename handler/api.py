@@ -178,18 +178,16 @@ def create_app(
 
     @app.exception_handler(ReceiverError)
     async def receiver_error(request: Request, error: ReceiverError) -> JSONResponse:
-        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
         # A path naming no source must not become a metric dimension (unbounded values).
         source = "-" if isinstance(error, UnknownSource) else request.path_params.get("source", "-")
+        if isinstance(error, VerificationError):
+            return rejection(source, error)
         if isinstance(error, HandoffFailed):
             metrics.handoff_failed(source, "handoff")
         else:
             metrics.delivery_rejected(source, error.error)
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
         return error_response(error.status, error.error, error.detail, headers)
-
-    @app.exception_handler(VerificationError)
-    async def verification_error(request: Request, error: VerificationError) -> JSONResponse:
-        return rejection(request.path_params.get("source", "-"), error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -1,4 +1,6 @@
-"""The receiver's refusals: each one becomes `{"error": ..., "detail": ...}` with its status."""
+"""The receiver's refusals, one hierarchy: each becomes `{"error": ..., "detail": ...}` with its
+status, in one exception handler (api.py). The signature schemes' refusals (VerificationError,
+signatures/base.py) are ReceiverErrors too, with the scheme's reason as their `error`."""
 
 from __future__ import annotations
 

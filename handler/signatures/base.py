@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..errors import ReceiverError
+
 
 @dataclass(frozen=True)
 class SignedRequest:
@@ -49,15 +51,15 @@ class Verified:
     ack: Reply | None = None
 
 
-class VerificationError(Exception):
-    """Base of what a scheme raises; `reason` is a stable machine-readable code."""
+class VerificationError(ReceiverError):
+    """Base of what a scheme raises; `reason` is a stable machine-readable code, also the
+    response's `error`."""
 
     status = 401
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
+        self.reason = self.error = reason
 
 
 class SignatureError(VerificationError):
