@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .settings import Settings
+
+if TYPE_CHECKING:  # the boto3 type stubs (requirements-dev.txt); nothing at run time
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 # Errors that mean "AWS did not do it", as opposed to bugs in our code.
 AWS_ERRORS = (BotoCoreError, ClientError)
@@ -53,9 +58,9 @@ class ReplaceableClient:
 
 @dataclass(frozen=True)
 class AwsClients:
-    s3: Any
-    sqs: Any
-    dynamodb: Any
+    s3: S3Client
+    sqs: SQSClient
+    dynamodb: DynamoDBClient
     config: Config | None = None
     # The session whose loader holds the parsed service models: new clients reuse them.
     session: Any = None
@@ -65,10 +70,13 @@ class AwsClients:
         # One session: the service models it loads are shared by the three clients.
         shared = botocore.session.get_session()
         config = client_config(settings)
+        # A ReplaceableClient forwards every attribute: to callers it is the client it holds.
         return cls(
-            s3=ReplaceableClient(new_client("s3", config, shared)),
-            sqs=ReplaceableClient(new_client("sqs", config, shared)),
-            dynamodb=ReplaceableClient(new_client("dynamodb", config, shared)),
+            s3=cast("S3Client", ReplaceableClient(new_client("s3", config, shared))),
+            sqs=cast("SQSClient", ReplaceableClient(new_client("sqs", config, shared))),
+            dynamodb=cast(
+                "DynamoDBClient", ReplaceableClient(new_client("dynamodb", config, shared))
+            ),
             config=config,
             session=shared,
         )

@@ -14,11 +14,14 @@ import json
 import uuid
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 CLAIMED, ENQUEUED, PROCESSING, PROCESSED = "claimed", "enqueued", "processing", "processed"
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 class Claim(Enum):
@@ -50,7 +53,7 @@ def _old_attribute(error: ClientError, name: str) -> str | None:
 
 @dataclass(frozen=True)
 class DedupTable:
-    dynamodb: Any
+    dynamodb: DynamoDBClient
     table: str
     ttl_seconds: int
     claim_lease_seconds: int

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import metrics
 from .aws import AWS_ERRORS, error_code
@@ -32,6 +32,9 @@ from .signatures import SignatureError, SignedRequest, VerificationError
 from .storage import Archive, dated_keys, day_prefix
 
 QUARANTINE_PREFIX = "quarantine"
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 
 def quarantine_prefix(source: str, quarantine_id: str, received_at: datetime) -> str:
@@ -133,7 +136,7 @@ class RateLimit:
 
 @dataclass
 class Quarantine:
-    s3: Any
+    s3: S3Client
     bucket: str
     settings: Settings = field(default_factory=get_settings)
     clock: Callable[[], float] = time.time

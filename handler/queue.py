@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 
 class Envelope(BaseModel):
@@ -32,7 +35,7 @@ class Envelope(BaseModel):
 
 @dataclass(frozen=True)
 class WorkQueue:
-    sqs: Any
+    sqs: SQSClient
     url: str
 
     def send(self, envelope: Envelope) -> str:

@@ -14,13 +14,16 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from .queue import Envelope
 
 ARCHIVE_PREFIX = "archive"
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 
 def day_prefix(root: str, source: str, day: date) -> str:
@@ -42,7 +45,7 @@ def meta_key(source: str, delivery_id: str, received_at: datetime) -> str:
 
 @dataclass(frozen=True)
 class Archive:
-    s3: Any
+    s3: S3Client
     bucket: str
 
     def put_body(self, key: str, body: bytes) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from webhook_sim.samples import Encoding
 from webhook_sim.senders import SignedDelivery, can_sign, simulate
@@ -38,6 +38,9 @@ from ..sources import Source
 from ..storage import ARCHIVE_PREFIX, Archive, dated_keys, meta_key
 
 DEMO_SOURCES = Path(__file__).resolve().parents[2] / "infra" / "demo-sources.toml"
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import MessageTypeDef, SendMessageBatchRequestEntryTypeDef
 
 
 class CliError(Exception):
@@ -370,7 +373,7 @@ class Operations:
         """Up to `limit` DLQ messages, each with the reason its delivery failed. The messages are
         only looked at: each is made visible again straight after."""
         sqs = self.clients.sqs
-        seen: dict[str, dict[str, Any]] = {}
+        seen: dict[str, MessageTypeDef] = {}
         while len(seen) < limit:
             messages = sqs.receive_message(
                 QueueUrl=dlq_url,
@@ -461,11 +464,11 @@ class Operations:
                     ],
                 )
 
-    def _move(self, dlq_url: str, messages: list[dict[str, Any]]) -> tuple[int, int]:
+    def _move(self, dlq_url: str, messages: list[MessageTypeDef]) -> tuple[int, int]:
         """Copy received DLQ messages to the work queue, then delete the copied ones from the
         DLQ (never before): returns (moved, failed)."""
         sqs = self.clients.sqs
-        entries = [
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
             {
                 "Id": str(index),
                 "MessageBody": message["Body"],

@@ -13,16 +13,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 EFFECTS_PREFIX = "effects"
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
 
 @dataclass(frozen=True)
 class EffectStore:
-    s3: Any
+    s3: S3Client
     bucket: str
 
     def key(self, source: str, kind: str, name: str) -> str:

@@ -370,21 +370,20 @@ def test_the_lambda_code_paths_never_import_the_console() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_lambda_package_leaves_the_console_out(tmp_path: Path) -> None:
+def test_the_lambda_package_leaves_the_cli_and_console_out(tmp_path: Path) -> None:
     import subprocess
 
     from support import ROOT
 
     makefile = (ROOT / "infra" / "lambda" / "Makefile").read_text()
-    assert 'rm -rf "$(ARTIFACTS_DIR)/handler/cli/console"' in makefile
-    # The same steps the Makefile runs after the wheels: copy handler/, drop the console.
+    # The same steps the Makefile runs after the wheels: copy handler/, drop the operator tools.
     recipe = [line.strip() for line in makefile.splitlines() if "handler" in line and "\t" in line]
     for line in recipe:
         subprocess.run(
             line.replace("$(ARTIFACTS_DIR)", str(tmp_path)), shell=True, cwd=ROOT, check=True
         )
     assert (tmp_path / "handler" / "api.py").exists()
-    assert not (tmp_path / "handler" / "cli" / "console").exists()
+    assert not (tmp_path / "handler" / "cli").exists()
 
 
 def test_charts_from_cloudwatch_sum_every_dimension_set(browser: TestClient) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import pytest
 
 from handler import wiring
-from handler.aws import AwsClients
+from handler.aws import AwsClients, client_config, new_client
 from handler.dedup import (
     CLAIMED,
     ENQUEUED,
@@ -27,7 +28,9 @@ KEY = dedup_key("stripe", "evt_1")
 
 @pytest.fixture
 def table(settings: Settings, clients: AwsClients) -> DedupTable:
-    return wiring.dedup_table(settings, clients)
+    # A plain botocore client (not the process's replaceable one), so a test can patch a call.
+    plain = new_client("dynamodb", client_config(settings))
+    return dataclasses.replace(wiring.dedup_table(settings, clients), dynamodb=plain)
 
 
 def status(table: DedupTable) -> Any:

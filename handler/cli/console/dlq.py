@@ -9,14 +9,18 @@ raised); a message with none failed before the processor ran (an unreadable body
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...dedup import dedup_key
 from ..operations import Operations
 
 PEEK_SECONDS = 20
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 
 @dataclass(frozen=True)
@@ -31,14 +35,14 @@ class DlqMessage:
     status: str | None  # the dedup record's
 
 
-def _when(attributes: dict[str, Any], name: str) -> datetime | None:
+def _when(attributes: Mapping[Any, Any], name: str) -> datetime | None:
     value = str(attributes.get(name) or "")
     return datetime.fromtimestamp(int(value) / 1000, UTC) if value.isdigit() else None
 
 
 def peek(operations: Operations, dlq_url: str, limit: int = 200) -> list[DlqMessage]:
     sqs = operations.clients.sqs
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, MessageTypeDef] = {}
     try:
         while len(seen) < limit:
             messages = sqs.receive_message(
