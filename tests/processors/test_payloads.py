@@ -8,19 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-import boto3
 import pytest
-from fastapi.testclient import TestClient
 
-from handler.aws import AwsClients
-from handler.dedup import dedup_key
 from handler.processors import Event, UnreadablePayload, processor, unregister
-from handler.processors.effects import EffectStore, use_store
 from handler.processors.payloads import read_payload
-from handler.worker import Worker, handle_batch
-from infra.local_worker import sqs_event
-from infra.resources import Resources
-from support import sign
+from webhook_sim.kit import WebhookKit
 from webhook_sim.published import FORM, JSON, Sample, github_pull_request, samples
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:webhook-work"
@@ -44,56 +36,19 @@ def payloads() -> Iterator[dict[str, tuple[str, Any]]]:
         unregister(source, "*")
 
 
-@pytest.fixture
-def store(resources: Resources) -> Iterator[EffectStore]:
-    effects = EffectStore(boto3.client("s3", region_name="us-east-1"), resources.bucket)
-    use_store(effects)
-    yield effects
-    use_store(None)
-
-
-def deliver_and_process(
-    client: TestClient,
-    clients: AwsClients,
-    resources: Resources,
-    worker: Worker,
-    source: str,
-    body: bytes,
-    content_type: str,
-    event_type: str = "push",
-) -> tuple[str, dict[str, Any]]:
-    """POST it signed as the sender would, then run the worker on its message."""
-    url, headers = sign(source, body, event_type=event_type, content_type=content_type)
-    response = client.post(url, content=body, headers=headers)
-    assert response.status_code in (200, 202), response.text
-    delivery_id = response.headers["x-delivery-id"]
-    [message] = clients.sqs.receive_message(
-        QueueUrl=resources.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
-    )["Messages"]
-    return delivery_id, handle_batch(worker, sqs_event([message], ARN))
-
-
 @pytest.mark.parametrize("sample", SAMPLES, ids=[sample.name for sample in SAMPLES])
 def test_every_sender_encoding_reaches_the_processor_as_sent(
-    sample: Sample,
-    client: TestClient,
-    clients: AwsClients,
-    resources: Resources,
-    worker: Worker,
-    payloads: dict[str, tuple[str, Any]],
+    sample: Sample, webhooks: WebhookKit, payloads: dict[str, tuple[str, Any]]
 ) -> None:
-    delivery_id, result = deliver_and_process(
-        client,
-        clients,
-        resources,
-        worker,
+    sent = webhooks.send(
         sample.source,
-        sample.body,
-        sample.content_type,
         sample.event_type or "push",
+        body=sample.body,
+        content_type=sample.content_type,
     )
-    assert result == {"batchItemFailures": []}
-    _, payload = payloads[delivery_id]
+    assert sent.status_code in (200, 202), sent.body
+    assert webhooks.drain()[sent.delivery_id].status == "processed"
+    _, payload = payloads[sent.delivery_id]
     assert payload == sample.expected
 
 
@@ -110,53 +65,35 @@ def test_samples_cover_every_scheme_and_encoding() -> None:
 
 @pytest.mark.parametrize("content_type", [JSON, FORM])
 def test_the_github_example_reads_both_content_types_github_offers(
-    content_type: str,
-    client: TestClient,
-    clients: AwsClients,
-    resources: Resources,
-    worker: Worker,
-    store: EffectStore,
+    content_type: str, webhooks: WebhookKit
 ) -> None:
     document = github_pull_request(number=7 if content_type == JSON else 8)
     text = json.dumps(document)
     body = text.encode() if content_type == JSON else urlencode({"payload": text}).encode()
-    delivery_id, result = deliver_and_process(
-        client, clients, resources, worker, "github", body, content_type, "pull_request"
-    )
-    assert result == {"batchItemFailures": []}
-    record = worker.dedup.get(dedup_key("github", delivery_id))
-    assert record is not None and record["status"] == "processed"
+    sent = webhooks.send("github", "pull_request", body=body, content_type=content_type)
+    result = webhooks.drain()[sent.delivery_id]
     name = f"octo-org-hello-wörld-{document['number']}"
-    assert json.loads(record["outcome"]) == {
-        "processor": "github.pull_request",
-        "pull": name,
-        "changed": True,
-    }
-    stored = store.get(store.key("github", "pulls", name))
-    assert stored is not None
+    assert (result.status, result.outcome) == (
+        "processed",
+        {"processor": "github.pull_request", "pull": name, "changed": True},
+    )
+    [stored] = webhooks.effects("github/pulls").values()
     assert stored["head"] == document["pull_request"]["head"]["sha"]
     assert stored["repository"] == "octo-org/hello-wörld"
 
 
 def test_an_unreadable_payload_fails_the_record_with_its_reason(
-    client: TestClient,
-    clients: AwsClients,
-    resources: Resources,
-    worker: Worker,
-    store: EffectStore,
-    caplog: pytest.LogCaptureFixture,
+    webhooks: WebhookKit, caplog: pytest.LogCaptureFixture
 ) -> None:
     body = urlencode({"payload": "{not json, secret-ish body text"}).encode()
-    delivery_id, result = deliver_and_process(
-        client, clients, resources, worker, "github", body, FORM, "pull_request"
-    )
-    assert len(result["batchItemFailures"]) == 1
-    [line] = [r for r in caplog.records if r.getMessage() == "record failed"]
-    assert line.__dict__["error_type"] == "UnreadablePayload"
-    assert "the form's payload field is not JSON" in line.__dict__["error"]
-    assert line.exc_info is None and "secret-ish" not in caplog.text
-    record = worker.dedup.get(dedup_key("github", delivery_id))
-    assert record is not None and record["last_error"].startswith("UnreadablePayload: ")
+    sent = webhooks.send("github", "pull_request", body=body, content_type=FORM)
+    result = webhooks.drain()[sent.delivery_id]
+    assert result.status != "processed"
+    lines = [r for r in caplog.records if r.getMessage() == "record failed"]
+    assert lines and all(line.__dict__["error_type"] == "UnreadablePayload" for line in lines)
+    assert "the form's payload field is not JSON" in lines[0].__dict__["error"]
+    assert lines[0].exc_info is None and "secret-ish" not in caplog.text
+    assert result.last_error is not None and result.last_error.startswith("UnreadablePayload: ")
 
 
 # The parser's own edges -------------------------------------------------------------------------
