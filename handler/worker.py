@@ -29,6 +29,7 @@ from .dedup import DedupTable, Hold, dedup_key
 from .leases import check_lease, queue_timing
 from .logs import logger
 from .processors import Event, Outcome, find_processor
+from .processors.effects import EffectStore
 from .queue import Envelope, WorkQueue
 from .retries import DEFAULT_BACKOFF, Backoff, retry
 from .settings import Settings, get_settings
@@ -81,6 +82,7 @@ class Worker:
             received_at=envelope.received_at,
             headers=envelope.headers,
             body=body,
+            effects=EffectStore(self.archive.s3, self.archive.bucket),
         )
         try:
             outcome = find_processor(envelope.source, envelope.event_type)(event) or {}

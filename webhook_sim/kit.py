@@ -30,7 +30,7 @@ from handler.aws import AwsClients
 from handler.cli.operations import Operations
 from handler.dedup import DedupTable, dedup_key
 from handler.processors import Outcome
-from handler.processors.effects import EFFECTS_PREFIX, EffectStore, use_store
+from handler.processors.effects import EFFECTS_PREFIX, EffectStore
 from handler.queue import Envelope
 from handler.settings import Settings
 from handler.sources import Source
@@ -165,13 +165,12 @@ class WebhookKit:
         """Run the worker until the work queue is empty; each delivery it saw, by id, with its
         record read back. The kit's queue has no visibility timeout, so a failed record comes
         back at once and, after the queue's receives, goes to the DLQ, as it would on AWS."""
-        with self._effects_here():
-            for _ in range(max_batches):
-                succeeded, failed = poll_once(
-                    self.worker, self.clients.sqs, self.resources.queue_url, self._queue_arn, 0
-                )
-                if not succeeded + failed:
-                    break
+        for _ in range(max_batches):
+            succeeded, failed = poll_once(
+                self.worker, self.clients.sqs, self.resources.queue_url, self._queue_arn, 0
+            )
+            if not succeeded + failed:
+                break
         seen = dict(self.worker.seen)
         self.worker.seen.clear()
         return {identifier: self.result(identifier, source) for identifier, source in seen.items()}
@@ -206,14 +205,6 @@ class WebhookKit:
             QueueUrl=self.resources.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0
         )
         return [json.loads(message["Body"]) for message in received.get("Messages", [])]
-
-    @contextmanager
-    def _effects_here(self) -> Iterator[None]:
-        use_store(self.effect_store)
-        try:
-            yield
-        finally:
-            use_store(None)
 
     def close(self) -> None:
         self.http.close()

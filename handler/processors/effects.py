@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -48,26 +47,3 @@ class EffectStore:
             Body=json.dumps(document, sort_keys=True).encode(),
             ContentType="application/json",
         )
-
-
-_override: list[EffectStore] = []
-
-
-@cache
-def _default_store() -> EffectStore:
-    from .. import wiring
-    from ..settings import get_settings
-
-    return EffectStore(wiring.default_clients().s3, get_settings().archive_bucket)
-
-
-def effect_store() -> EffectStore:
-    """The archive bucket, built on first use (a worker that never runs these pays nothing)."""
-    return _override[-1] if _override else _default_store()
-
-
-def use_store(store: EffectStore | None) -> None:
-    """For tests: route effects to `store` (None: back to the default)."""
-    _override.clear()
-    if store is not None:
-        _override.append(store)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .effects import effect_store
 from .registry import Event, Outcome, processor
 
 
@@ -25,7 +24,7 @@ def track_pull_request(event: Event) -> Outcome:
         return {"processor": "github.pull_request", "ignored": "no pull request in the event"}
     name = f"{repository.get('full_name')}/{pull.get('number')}".replace("/", "-")
     updated_at = str(pull.get("updated_at") or "")
-    store = effect_store()
+    store = event.effects
     key = store.key("github", "pulls", name)
     existing = store.get(key)
     if existing is not None and str(existing.get("updated_at") or "") >= updated_at:

@@ -18,10 +18,11 @@ idempotent (keyed by `event.id`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .effects import EffectStore
 from .payloads import media_type, read_form, read_json, read_payload
 
 Outcome = dict[str, Any]
@@ -35,6 +36,9 @@ class Event:
     received_at: datetime
     headers: dict[str, str]
     body: bytes
+    # Where this delivery's processor keeps its effects: given by the worker (the archive
+    # bucket, through the worker's own clients), so a processor builds nothing of its own.
+    effects: EffectStore = field(repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         """A received header, by any capitalisation."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .effects import effect_store
 from .registry import Event, Outcome, processor
 
 
@@ -22,7 +21,7 @@ def mark_invoice_paid(event: Event) -> Outcome:
     if not isinstance(invoice, dict) or not isinstance(invoice.get("id"), str):
         # Retrying cannot fix a body without an invoice: record why and finish.
         return {"processor": "stripe.invoice_paid", "ignored": "no invoice in the event"}
-    store = effect_store()
+    store = event.effects
     key = store.key("stripe", "invoices", invoice["id"])
     existing = store.get(key)
     if existing is not None:

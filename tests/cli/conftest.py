@@ -8,7 +8,7 @@ from dataclasses import fields
 import pytest
 from cli_stack_helpers import CliStack
 
-from handler.processors.effects import EffectStore, use_store
+from handler.processors.effects import EffectStore
 from support import running_stack
 
 # The receiver still holds the old secret; the sender already signs with the new one.
@@ -26,10 +26,7 @@ def cli_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliStack]:
         yield CliStack(**{field.name: getattr(running, field.name) for field in fields(running)})
 
 
-@pytest.fixture(autouse=True)
-def effects(cli_stack: CliStack) -> Iterator[EffectStore]:
-    """The example processors write their effects to the stack's bucket."""
-    store = EffectStore(cli_stack.client("s3"), cli_stack.resources.bucket)
-    use_store(store)
-    yield store
-    use_store(None)
+@pytest.fixture
+def effects(cli_stack: CliStack) -> EffectStore:
+    """Where the example processors write their effects: the stack's bucket (the worker's)."""
+    return EffectStore(cli_stack.client("s3"), cli_stack.resources.bucket)
