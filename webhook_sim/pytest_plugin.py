@@ -56,6 +56,34 @@ def webhook_kit_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[KitFactory]
         yield factory
 
 
+class Processors:
+    """Processors registered for one test (pytest's monkeypatch undoes them): a test's own
+    processor may stand in for an example's, and nothing outlives the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, source: str = "*", event_type: str = "*") -> Callable[[Any], Any]:
+        from handler.processors import PROCESSORS
+
+        def register(function: Any) -> Any:
+            self.monkeypatch.setitem(PROCESSORS, (source, event_type), function)
+            return function
+
+        return register
+
+    def remove(self, source: str = "*", event_type: str = "*") -> None:
+        from handler.processors import PROCESSORS
+
+        self.monkeypatch.delitem(PROCESSORS, (source, event_type), raising=False)
+
+
+@pytest.fixture
+def processors(monkeypatch: pytest.MonkeyPatch) -> Processors:
+    """`@processors("stripe", "invoice.paid")` registers a processor for this test only."""
+    return Processors(monkeypatch)
+
+
 @pytest.fixture
 def webhooks(
     webhook_kit_factory: KitFactory, webhook_sources: Path, webhook_settings: Mapping[str, Any]

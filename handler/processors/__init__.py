@@ -5,9 +5,10 @@
 
 from . import default, github, stripe
 from .payloads import UnreadablePayload
-from .registry import Event, Outcome, Processor, find_processor, processor, unregister
+from .registry import PROCESSORS, Event, Outcome, Processor, find_processor, processor
 
 __all__ = [
+    "PROCESSORS",
     "Event",
     "Outcome",
     "Processor",
@@ -17,5 +18,4 @@ __all__ = [
     "github",
     "processor",
     "stripe",
-    "unregister",
 ]

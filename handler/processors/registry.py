@@ -64,7 +64,8 @@ class Event:
 Processor = Callable[[Event], Outcome | None]
 
 ANY_EVENT = "*"
-_processors: dict[tuple[str, str], Processor] = {}
+# Filled by @processor as the processor modules are imported; read by the worker.
+PROCESSORS: dict[tuple[str, str], Processor] = {}
 
 
 def processor(
@@ -74,9 +75,9 @@ def processor(
 
     def register(function: Processor) -> Processor:
         key = (source, event_type)
-        if key in _processors:
+        if key in PROCESSORS:
             raise ValueError(f"a processor for {source}/{event_type} is already registered")
-        _processors[key] = function
+        PROCESSORS[key] = function
         return function
 
     return register
@@ -84,11 +85,6 @@ def processor(
 
 def find_processor(source: str, event_type: str) -> Processor:
     for key in ((source, event_type), (source, ANY_EVENT), (ANY_EVENT, event_type)):
-        if key in _processors:
-            return _processors[key]
-    return _processors[(ANY_EVENT, ANY_EVENT)]
-
-
-def unregister(source: str, event_type: str) -> None:
-    """For tests that register a processor of their own."""
-    _processors.pop((source, event_type), None)
+        if key in PROCESSORS:
+            return PROCESSORS[key]
+    return PROCESSORS[(ANY_EVENT, ANY_EVENT)]

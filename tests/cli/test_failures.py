@@ -11,9 +11,10 @@ import pytest
 from cli_stack_helpers import CliStack
 
 from handler import cli
-from handler.processors import Event, processor, unregister
+from handler.processors import Event
 from handler.worker import handle_batch
 from infra.local_worker import sqs_event
+from webhook_sim.pytest_plugin import Processors
 
 pytestmark = pytest.mark.e2e
 
@@ -25,16 +26,17 @@ def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def failing() -> Iterator[None]:
-    @processor("github", "cli.fails")
+def failing(processors: Processors) -> Iterator[None]:
+    @processors("github", "cli.fails")
     def fails(event: Event) -> dict[str, Any]:
         raise RuntimeError("the billing API answered 502")
 
     yield
-    unregister("github", "cli.fails")
 
 
-def test_last_error_in_show_list_and_the_dlq(cli_stack: CliStack, failing: None) -> None:
+def test_last_error_in_show_list_and_the_dlq(
+    cli_stack: CliStack, failing: None, processors: Processors
+) -> None:
     cli_stack.drain()  # what earlier tests left in the queue
     sent = cli_stack.cli_json("send", "github", "--url", cli_stack.base_url, "-e", "cli.fails")
     delivery_id = str(sent["delivery_id"])
@@ -78,7 +80,7 @@ def test_last_error_in_show_list_and_the_dlq(cli_stack: CliStack, failing: None)
 
     # Leave the DLQ empty for the other tests: the envelope goes back, the junk is dropped.
     assert cli_stack.cli_json("redrive")["moved"] == 2
-    unregister("github", "cli.fails")
+    processors.remove("github", "cli.fails")
     cli_stack.drain()
     junk = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
     for leftover in junk:

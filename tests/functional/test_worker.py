@@ -11,22 +11,23 @@ from fastapi.testclient import TestClient
 
 from handler.aws import AwsClients
 from handler.dedup import dedup_key
-from handler.processors import Event, processor, unregister
+from handler.processors import Event
 from handler.settings import Settings
 from handler.worker import Worker, handle_batch
 from infra.local_worker import poll_once, sqs_event
 from infra.resources import Resources
 from support import body_for, sign
+from webhook_sim.pytest_plugin import Processors
 
 EFFECTS: list[str] = []
 
 
 @pytest.fixture
-def recording_processor() -> Iterator[list[str]]:
+def recording_processor(processors: Processors) -> Iterator[list[str]]:
     """A processor for github/push that records its effect, and fails for ids marked 'fail'."""
     EFFECTS.clear()
 
-    @processor("github", "push")
+    @processors("github", "push")
     def record(event: Event) -> dict[str, Any]:
         if "fail" in event.id:
             raise RuntimeError("processor failed on purpose")
@@ -34,7 +35,6 @@ def recording_processor() -> Iterator[list[str]]:
         return {"seen": event.json()}
 
     yield EFFECTS
-    unregister("github", "push")
 
 
 def deliver(client: TestClient, delivery_id: str, body: bytes = b'{"n": 1}') -> None:

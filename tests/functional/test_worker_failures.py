@@ -14,31 +14,30 @@ from fastapi.testclient import TestClient
 from handler.aws import AwsClients
 from handler.dedup import dedup_key
 from handler.leases import LeaseRuleError
-from handler.processors import Event, processor, unregister
+from handler.processors import Event
 from handler.queue import WorkQueue
 from handler.settings import Settings
 from handler.worker import Worker, check_queue_timing, handle_batch
 from infra.local_worker import sqs_event
 from infra.resources import Resources
 from support import sign
+from webhook_sim.pytest_plugin import Processors
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:webhook-work"
 SECRET_IN_BODY = "body-marker-never-logged"
 
 
 @pytest.fixture
-def failing_processors() -> Iterator[None]:
-    @processor("github", "fails.test")
+def failing_processors(processors: Processors) -> Iterator[None]:
+    @processors("github", "fails.test")
     def fails(event: Event) -> dict[str, Any]:
         raise RuntimeError("the downstream said no")
 
-    @processor("github", "reads.test")
+    @processors("github", "reads.test")
     def reads(event: Event) -> dict[str, Any]:
         return {"payload": event.payload()}
 
     yield
-    unregister("github", "fails.test")
-    unregister("github", "reads.test")
 
 
 def deliver(

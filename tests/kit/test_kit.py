@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from handler.processors import Event, processor, unregister
+from handler.processors import Event
 from webhook_sim import ENCODINGS
 from webhook_sim.kit import WebhookKit, webhook_kit
-from webhook_sim.pytest_plugin import DEMO_SOURCES
+from webhook_sim.pytest_plugin import DEMO_SOURCES, Processors
 
 # (source, scheme-documented encoding) for every demo source.
 SOURCES = {
@@ -80,13 +80,12 @@ def test_other_sources_can_be_served(webhook_kit_factory: Any, tmp_path: Any) ->
 
 
 @pytest.fixture
-def failing_processor() -> Iterator[None]:
-    @processor("shopify", "orders/create")
+def failing_processor(processors: Processors) -> Iterator[None]:
+    @processors("shopify", "orders/create")
     def broken(event: Event) -> None:
         raise RuntimeError("the order service said no")
 
     yield
-    unregister("shopify", "orders/create")
 
 
 @pytest.mark.usefixtures("failing_processor")

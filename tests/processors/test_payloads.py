@@ -10,17 +10,18 @@ from urllib.parse import urlencode
 
 import pytest
 
-from handler.processors import Event, UnreadablePayload, processor, unregister
+from handler.processors import Event, UnreadablePayload
 from handler.processors.payloads import read_payload
 from webhook_sim.kit import WebhookKit
 from webhook_sim.published import FORM, JSON, Sample, github_pull_request, samples
+from webhook_sim.pytest_plugin import Processors
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:webhook-work"
 SAMPLES = samples()
 
 
 @pytest.fixture
-def payloads() -> Iterator[dict[str, tuple[str, Any]]]:
+def payloads(processors: Processors) -> Iterator[dict[str, tuple[str, Any]]]:
     """A processor for every other event of each source, recording what payload() returned."""
     seen: dict[str, tuple[str, Any]] = {}
 
@@ -30,10 +31,8 @@ def payloads() -> Iterator[dict[str, tuple[str, Any]]]:
 
     sources = sorted({sample.source for sample in SAMPLES})
     for source in sources:
-        processor(source, "*")(read)
+        processors(source, "*")(read)
     yield seen
-    for source in sources:
-        unregister(source, "*")
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[sample.name for sample in SAMPLES])

@@ -20,26 +20,26 @@ from fastapi.testclient import TestClient
 
 from handler.aws import AwsClients
 from handler.dedup import dedup_key
-from handler.processors import Event, processor, unregister
+from handler.processors import Event
 from handler.worker import Worker, handle_batch
 from infra.local_worker import sqs_event
 from infra.resources import Resources
 from support import sign
+from webhook_sim.pytest_plugin import Processors
 
 EFFECTS: list[str] = []
 
 
 @pytest.fixture
-def counting_processor() -> Iterator[list[str]]:
+def counting_processor(processors: Processors) -> Iterator[list[str]]:
     EFFECTS.clear()
 
-    @processor("github", "reliability.count")
+    @processors("github", "reliability.count")
     def count(event: Event) -> dict[str, Any]:
         EFFECTS.append(event.id)
         return {"n": len(EFFECTS)}
 
     yield EFFECTS
-    unregister("github", "reliability.count")
 
 
 class FlakyDynamoDB:
