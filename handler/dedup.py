@@ -40,6 +40,24 @@ def dedup_key(source: str, delivery_id: str) -> str:
     return f"{source}#{delivery_id}"
 
 
+def not_replayable(record: dict[str, Any] | None, now: float, *, force: bool) -> str | None:
+    """Why a delivery with this record (`DedupTable.get`) must not be replayed now, or None.
+
+    Never while a worker holds its live lease (the two would race); a processed delivery only
+    with `force` (its processor runs again); one whose record expired only with `force`, since
+    nobody knows whether it was processed."""
+    status = record.get("status") if record else None
+    if status == PROCESSING and record and int(record.get("lease_until", 0)) >= now:
+        return "being processed right now"
+    if force:
+        return None
+    if status == PROCESSED:
+        return "already processed (--force to replay)"
+    if record is None:
+        return "no dedup record (expired?): outcome unknown; --force"
+    return None
+
+
 def _is_condition_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 

@@ -92,17 +92,42 @@ class Receiver:
         return source
 
     def receive(self, source_name: str, request: SignedRequest) -> Accepted | Handshake:
+        """The HTTP route's entry: durable before the ack, or (ACK_POLICY=instant) verified only,
+        the hand-off left to `after_ack`."""
+        if self.settings.ack_policy == "instant":
+            checked = self.check(source_name, request)
+            if isinstance(checked, Handshake):
+                return checked
+            envelope, ack = checked
+            accepted = Accepted(envelope, request.body, handed_off=False)
+            return replace(accepted, reply=ack) if ack else accepted
+        return self.accept(source_name, request)
+
+    def accept(
+        self, source_name: str, request: SignedRequest, received_at: float | None = None
+    ) -> Accepted | Handshake:
+        """Accept one delivery durably: verify, derive its id, claim, message. The one way in,
+        for the HTTP route and for a quarantined delivery released later (`received_at`: when it
+        arrived, for its signature's timestamp and its archive day)."""
+        checked = self.check(source_name, request, received_at)
+        if isinstance(checked, Handshake):
+            return checked
+        envelope, ack = checked
+        accepted = self.hand_off(envelope, request.body, self.clock())
+        return replace(accepted, reply=ack) if ack else accepted
+
+    def check(
+        self, source_name: str, request: SignedRequest, received_at: float | None = None
+    ) -> tuple[Envelope, Reply | None] | Handshake:
+        """Verify and describe a delivery without storing anything: its envelope and the ack its
+        sender requires, or the handshake to answer. Raises the scheme's VerificationError."""
         source = self.source(source_name)
-        now = self.clock()
+        now = self.clock() if received_at is None else received_at
         verified = source.scheme.verify(request, source.secrets, source.options, now)
         if verified.reply is not None:
             return Handshake(verified.reply)
         envelope = self.envelope(source, request, verified.event_type, verified.sender_id, now)
-        if self.settings.ack_policy == "instant":
-            accepted = Accepted(envelope, request.body, handed_off=False)
-        else:
-            accepted = self.hand_off(envelope, request.body, now)
-        return replace(accepted, reply=verified.ack) if verified.ack else accepted
+        return envelope, verified.ack
 
     def envelope(
         self,

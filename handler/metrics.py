@@ -24,10 +24,10 @@ from typing import Any, TypeVar
 
 from . import snapstart
 from .logs import SERVICE, logger
+from .queue import REPLAY_ATTRIBUTE
 
 NAMESPACE = "WebhookReceiver"
 # The SQS message attribute the CLI sets on a replayed delivery: the worker counts it.
-REPLAY_ATTRIBUTE = "replayed_by"
 
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
 

@@ -11,6 +11,11 @@ from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef
+
+
+# The message attribute naming who replayed a delivery (metrics.is_replay reads it).
+REPLAY_ATTRIBUTE = "replayed_by"
 
 
 class Envelope(BaseModel):
@@ -38,13 +43,18 @@ class WorkQueue:
     sqs: SQSClient
     url: str
 
-    def send(self, envelope: Envelope) -> str:
+    def send(self, envelope: Envelope, replayed_by: str | None = None) -> str:
+        """`replayed_by`: who re-sent an archived delivery (`webhooks replay`), so the worker
+        counts it as a replay, not a new delivery."""
+        attributes: dict[str, MessageAttributeValueTypeDef] = {
+            "source": {"DataType": "String", "StringValue": envelope.source},
+            "event_type": {"DataType": "String", "StringValue": envelope.event_type[:256]},
+        }
+        if replayed_by is not None:
+            attributes[REPLAY_ATTRIBUTE] = {"DataType": "String", "StringValue": replayed_by}
         response = self.sqs.send_message(
             QueueUrl=self.url,
             MessageBody=envelope.model_dump_json(exclude_none=True),
-            MessageAttributes={
-                "source": {"DataType": "String", "StringValue": envelope.source},
-                "event_type": {"DataType": "String", "StringValue": envelope.event_type[:256]},
-            },
+            MessageAttributes=attributes,
         )
         return str(response["MessageId"])

@@ -26,10 +26,9 @@ from webhook_sim.senders import SignedDelivery, can_sign, simulate
 
 from .. import wiring
 from ..aws import AwsClients
-from ..dedup import PROCESSED, PROCESSING, DedupTable, dedup_key
+from ..dedup import DedupTable, dedup_key, not_replayable
 from ..errors import ReceiverError
-from ..ingest import Receiver
-from ..metrics import REPLAY_ATTRIBUTE
+from ..ingest import Handshake, Receiver
 from ..quarantine import Quarantine, QuarantinedDelivery
 from ..queue import Envelope
 from ..settings import Settings
@@ -326,13 +325,9 @@ class Operations:
         record = self.dedup.get(key)
         status = record.get("status") if record else None
         now = int(time.time())
-        if status == PROCESSING and int(record.get("lease_until", 0) if record else 0) >= now:
-            return outcome("skipped", "being processed right now")
-        if not force:
-            if status == PROCESSED:
-                return outcome("skipped", "already processed (--force to replay)")
-            if record is None:
-                return outcome("skipped", "no dedup record (expired?): outcome unknown; --force")
+        refusal = not_replayable(record, now, force=force)
+        if refusal:
+            return outcome("skipped", refusal)
         if dry_run:
             return outcome("would_replay", f"status {status or 'none'}")
         if force and record is not None:
@@ -341,16 +336,7 @@ class Operations:
         return outcome("replayed", f"was {status or 'none'}")
 
     def send_replay(self, envelope: Envelope) -> str:
-        response = self.clients.sqs.send_message(
-            QueueUrl=self.queue_url,
-            MessageBody=envelope.model_dump_json(exclude_none=True),
-            MessageAttributes={
-                "source": {"DataType": "String", "StringValue": envelope.source},
-                "event_type": {"DataType": "String", "StringValue": envelope.event_type[:256]},
-                REPLAY_ATTRIBUTE: {"DataType": "String", "StringValue": "webhooks-cli"},
-            },
-        )
-        return str(response["MessageId"])
+        return self.receiver.queue.send(envelope, replayed_by="webhooks-cli")
 
     # Redrive --------------------------------------------------------------------------------
 
@@ -504,27 +490,27 @@ class Operations:
         if hashlib.sha256(body).hexdigest() != item.body_sha256:
             return outcome("failed", "the quarantined body does not match its sha256")
         request = item.signed_request(body)
+        arrived = item.received_at.timestamp()
         try:
-            source = self.source(item.source)
-            verified = self.reverify(item.source, request, item.received_at)
+            self.source(item.source)  # a usage error if the source is gone from the config
+            checked = self.receiver.check(item.source, request, arrived)
+            if isinstance(checked, Handshake):
+                return outcome("skipped", "a handshake: nothing to process")
+            if dry_run:
+                return outcome("would_release", f"as {checked[0].id}")
+            accepted = self.receiver.accept(item.source, request, arrived)
         except (VerificationError, UsageError) as error:
             reason = error.reason if isinstance(error, VerificationError) else str(error)
             return outcome("rejected", f"still rejected: {reason}")
-        if verified.reply is not None:
-            return outcome("skipped", "a handshake: nothing to process")
-        envelope = self.receiver.envelope(
-            source, request, verified.event_type, verified.sender_id, item.received_at.timestamp()
-        )
-        if dry_run:
-            return outcome("would_release", f"as {envelope.id}")
-        try:
-            accepted = self.receiver.hand_off(envelope, body, time.time())
         except ReceiverError as error:
             return outcome("failed", error.detail)
+        if isinstance(accepted, Handshake):  # the same request checked a moment ago
+            return outcome("skipped", "a handshake: nothing to process")
+        envelope = accepted.envelope
         self.quarantine.mark_released(item, envelope.id)
         if accepted.duplicate:
             return outcome("duplicate", f"{envelope.id} was accepted before (a sender retry)")
-        self.receiver.archive_delivery(accepted)
+        self.receiver.after_ack(accepted)  # the archive, as after the route's ack
         return outcome("released", f"as {envelope.id}")
 
 

@@ -19,6 +19,7 @@ from handler.dedup import (
     DedupTable,
     Hold,
     dedup_key,
+    not_replayable,
 )
 from handler.settings import Settings
 
@@ -186,3 +187,19 @@ def test_a_forced_replay_resets_the_status_and_keeps_the_history(table: DedupTab
 
 def test_get_of_an_unknown_delivery_is_none(table: DedupTable) -> None:
     assert table.get(dedup_key("stripe", "nope")) is None
+
+
+@pytest.mark.parametrize(
+    ("record", "force", "refusal"),
+    [
+        ({"status": "processing", "lease_until": NOW + 5}, True, "being processed right now"),
+        ({"status": "processing", "lease_until": NOW - 5}, False, None),  # its worker died
+        ({"status": "processed"}, False, "already processed (--force to replay)"),
+        ({"status": "processed"}, True, None),
+        ({"status": "enqueued", "last_error": "x"}, False, None),  # failed: replay it
+        (None, False, "no dedup record (expired?): outcome unknown; --force"),
+        (None, True, None),
+    ],
+)
+def test_what_may_be_replayed(record: Any, force: bool, refusal: str | None) -> None:
+    assert not_replayable(record, NOW, force=force) == refusal
