@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     processing_lease_seconds: int = Field(default=300, ge=1)
     retry_after_seconds: int = Field(default=5, ge=1)
 
+    # Destinations: dead-lettered forwards are also sent here (empty: recorded and logged only).
+    destinations_dlq_url: str = ""
+
     ack_policy: Literal["durable", "instant"] = "durable"
 
     # Deliveries refused for their signature are kept (capped, rate-limited) for re-verification.

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -24,12 +24,16 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from . import metrics, wiring
 from .aws import AWS_ERRORS, error_code
 from .dedup import DedupTable, Hold, dedup_key
+from .destinations import WAKE_UP_PREFIX
 from .logs import logger
 from .processors import Event, Outcome, find_processor
 from .queue import Envelope
 from .retries import DEFAULT_BACKOFF, Backoff, retry
 from .settings import get_settings
 from .storage import Archive, meta_key
+
+if TYPE_CHECKING:
+    from .destinations.forwarder import Forwarder
 
 
 class DeliveryBusy(Exception):
@@ -47,11 +51,15 @@ class Worker:
     clock: Callable[[], float] = time.time
     backoff: Backoff = DEFAULT_BACKOFF
     sleep: Callable[[float], None] = time.sleep
+    forwarder: Forwarder | None = None  # set when a source has destinations
 
     def handle(self, envelope: Envelope) -> Outcome | None:
         log = {"delivery_id": envelope.id, "source": envelope.source}
         body = self.load_body(envelope)
         self.ensure_archived(envelope, body)
+        if self.forwarder is not None:
+            # Independent of the processor: each destination's record makes a repeat a no-op.
+            self.forwarder.forward_delivery(envelope, body)
         key = dedup_key(envelope.source, envelope.id)
         hold, token = self.dedup.hold_for_processing(key, self.clock())
         if hold is Hold.DONE:
@@ -111,6 +119,9 @@ class Worker:
         self.archive.record(envelope, body, body_written=envelope.body_key is not None)
 
     def handle_record(self, record: SQSRecord) -> Outcome | None:
+        if record.body.startswith(WAKE_UP_PREFIX):
+            self.wake_up(record.body)
+            return None
         envelope = Envelope.model_validate_json(record.body)
         replayed = metrics.is_replay(record.message_attributes)
         with (
@@ -118,6 +129,13 @@ class Worker:
             metrics.processing(envelope.source, replayed=replayed),
         ):
             return self.handle(envelope)
+
+    def wake_up(self, body: str) -> None:
+        """A destination's retry is due (handler/destinations/forwarder.py)."""
+        if self.forwarder is None:
+            logger.warning("forwarding wake-up but no destinations are configured; dropped")
+            return
+        self.forwarder.wake_up(body)
 
 
 # Every record is reported on its own, so a batch where all fail is still a partial response.
@@ -127,7 +145,9 @@ _batch = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
 @cache
 def default_worker() -> Worker:
     settings, clients = get_settings(), wiring.default_clients()
-    return Worker(wiring.dedup_table(settings, clients), wiring.archive(settings, clients))
+    worker = Worker(wiring.dedup_table(settings, clients), wiring.archive(settings, clients))
+    forwarder = wiring.forwarder(settings, clients, worker.load_body)
+    return worker if forwarder is None else replace(worker, forwarder=forwarder)
 
 
 def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
