@@ -242,7 +242,7 @@ class ForwardTable:
                 TableName=self.table,
                 Key={"pk": {"S": key}},
                 UpdateExpression=(
-                    "SET #status = :pending, next_attempt_at = :next, deferred = :reason,"
+                    "SET #status = :pending, next_attempt_at = :next, hold_reason = :reason,"
                     " attempts = attempts - :one REMOVE #owner, lease_until"
                 ),
                 ConditionExpression="#owner = :token",

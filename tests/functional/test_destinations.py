@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 import standardwebhooks
 from fastapi.testclient import TestClient
 
@@ -149,8 +150,10 @@ class Stack:
                 return seen
             seen += len(messages)
             self.seen.extend(m for m in messages if not m["Body"].startswith('{"forward"'))
-            result = handle_batch(self.worker, sqs_event(messages, ARN))
-            assert result == {"batchItemFailures": []}
+            event = sqs_event(messages, ARN)
+            if handle_batch(self.worker, event)["batchItemFailures"]:
+                for record in event["Records"]:  # raise the failure's own error, for the report
+                    self.worker.handle_record(SQSRecord(record))
             self.clients.sqs.delete_message_batch(
                 QueueUrl=self.resources.queue_url,
                 Entries=[
@@ -271,7 +274,7 @@ def test_429_retry_after_is_honoured(make_stack: Any, destination: DestinationSe
     stack.drain()
     record = stack.record("limited", "slow")
     assert record["status"] == "pending" and record["last_status"] == 429
-    assert record["next_attempt_at"] >= stack.clock.now + 120
+    assert record["next_attempt_at"] >= stack.clock.now + 119.99  # stored to the millisecond
     assert record["last_snippet"] == "slow down"
     assert stack.sqs.delays[0] >= 120
 
@@ -344,7 +347,10 @@ def test_timeouts_retry_until_the_horizon_then_dead_letter_with_the_last_respons
 
 
 def test_the_response_body_is_capped_and_never_logged(
-    make_stack: Any, destination: DestinationServer, capsys: pytest.CaptureFixture[str]
+    make_stack: Any,
+    destination: DestinationServer,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     stack = make_stack(destination_toml("chatty", destination.url("/chatty")))
     destination.default("/chatty", Answer(500, body=b"SECRET-ISH-" + b"x" * 1_000_000))
@@ -353,3 +359,91 @@ def test_the_response_body_is_capped_and_never_logged(
     record = stack.record("c-1", "chatty")
     assert record["last_snippet"].startswith("SECRET-ISH-") and len(record["last_snippet"]) <= 256
     assert "SECRET-ISH" not in capsys.readouterr().out
+    logged = [str(vars(record)) for record in caplog.records]
+    assert any("c-1" in line and "HTTP 500" in line for line in logged)  # the failure is logged
+    assert not any("SECRET-ISH" in line for line in logged)  # but not the answer's body
+
+
+def test_the_circuit_opens_after_repeated_failures_probes_once_and_closes(
+    make_stack: Any, destination: DestinationServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack = make_stack(
+        destination_toml(
+            "flaky", destination.url("/flaky"), circuit="{ failure_threshold = 2, open_seconds = 60 }"
+        )
+    )
+    destination.default("/flaky", Answer(503))
+    stack.deliver("c-1")
+    stack.deliver("c-2")
+    stack.drain()
+    state = stack.forwarder.table.state("github", "flaky")
+    assert state.circuit == "open" and state.open_until >= stack.clock.now + 59
+    stack.deliver("c-3")
+    stack.drain()
+    assert len(destination.at("/flaky")) == 2  # c-3 is held while the circuit is open
+    held = stack.record("c-3", "flaky")
+    assert held["status"] == "pending" and held["hold_reason"] == "circuit_open"
+    assert held["attempts"] == 0
+    destination.default("/flaky", Answer(200))
+    stack.advance(state.open_until + 5)  # everything due: one probe, then the rest
+    assert stack.forwarder.table.state("github", "flaky").circuit == "closed"
+    stack.advance(stack.clock.now + 3600)
+    assert destination.effects("/flaky") == {"c-1": 1, "c-2": 1, "c-3": 1}
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages.count("destination circuit opened: attempts paused") == 1
+    assert messages.count("destination circuit closed") == 1
+    opened = next(r for r in caplog.records if r.getMessage().startswith("destination circuit o"))
+    assert vars(opened)["destination"] == "flaky"
+    assert vars(opened)["delivery_id"] in {"c-1", "c-2"}
+
+
+def test_the_rate_limit_holds_per_second_window(
+    make_stack: Any, destination: DestinationServer
+) -> None:
+    stack = make_stack(destination_toml("paced", destination.url("/paced"), rate_limit_per_second="2"))
+    stack.clock.now = float(int(stack.clock.now))  # the start of a window
+    for n in range(5):
+        stack.deliver(f"r-{n}")
+    stack.drain()  # the fake sleep moves the clock to the next window when one is full
+    for _ in range(5):
+        stack.advance(stack.clock.now + 3)
+    assert destination.effects("/paced") == {f"r-{n}": 1 for n in range(5)}
+    sent = [stack.record(f"r-{n}", "paced")["last_at"] for n in range(5)]
+    windows = [int(at) for at in sent]
+    assert max(windows.count(window) for window in windows) <= 2
+
+
+def test_a_paused_destination_holds_deliveries_until_resumed(
+    make_stack: Any, destination: DestinationServer
+) -> None:
+    stack = make_stack(destination_toml("held", destination.url("/held")))
+    stack.forwarder.table.set_switch("github", "held", "paused", True, "maintenance")
+    stack.deliver("p-1")
+    stack.drain()
+    assert destination.at("/held") == []
+    assert stack.record("p-1", "held")["hold_reason"] == "paused"
+    stack.forwarder.table.set_switch("github", "held", "paused", False, "resumed")
+    stack.advance(stack.clock.now + 301)
+    assert destination.effects("/held") == {"p-1": 1}
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_at_send_time(
+    make_stack: Any, destination: DestinationServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    real = socket.getaddrinfo
+
+    def rebinding(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        if host == "hooks.example.com":  # public at start-up, loopback at send time
+            return real("127.0.0.1", port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    url = f"http://hooks.example.com:{destination.port}/rebound"
+    stack = make_stack(destination_toml("rebound", url).replace("allow_private_network = true", ""))
+    stack.deliver("s-1")
+    stack.drain()
+    record = stack.record("s-1", "rebound")
+    assert record["status"] == "pending" and record["last_error"].startswith("refused_url")
+    assert destination.at("/rebound") == []
