@@ -43,7 +43,8 @@ class DestinationServer:
         self.scripts: dict[str, deque[Answer]] = {}
         self.defaults: dict[str, Answer] = {}
         self.flap: dict[str, float] = {}  # path -> share of requests answered 503
-        self.received: list[Received] = []
+        self.received: list[Received] = []  # answered (or abandoned by the client)
+        self.arrived = threading.Event()  # set when any request arrives, before its answer
         self.lock = threading.Lock()
         self.quiet = quiet
         self.rand = random.Random(7)
@@ -99,6 +100,7 @@ class DestinationServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
+                server.arrived.set()
                 answer = server._next(self.path)
                 if answer.delay:
                     time.sleep(answer.delay)

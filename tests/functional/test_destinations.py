@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 import standardwebhooks
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from fastapi.testclient import TestClient
 
 from handler import wiring
@@ -369,7 +369,9 @@ def test_the_circuit_opens_after_repeated_failures_probes_once_and_closes(
 ) -> None:
     stack = make_stack(
         destination_toml(
-            "flaky", destination.url("/flaky"), circuit="{ failure_threshold = 2, open_seconds = 60 }"
+            "flaky",
+            destination.url("/flaky"),
+            circuit="{ failure_threshold = 2, open_seconds = 60 }",
         )
     )
     destination.default("/flaky", Answer(503))
@@ -400,7 +402,8 @@ def test_the_circuit_opens_after_repeated_failures_probes_once_and_closes(
 def test_the_rate_limit_holds_per_second_window(
     make_stack: Any, destination: DestinationServer
 ) -> None:
-    stack = make_stack(destination_toml("paced", destination.url("/paced"), rate_limit_per_second="2"))
+    paced = destination_toml("paced", destination.url("/paced"), rate_limit_per_second="2")
+    stack = make_stack(paced)
     stack.clock.now = float(int(stack.clock.now))  # the start of a window
     for n in range(5):
         stack.deliver(f"r-{n}")
