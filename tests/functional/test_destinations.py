@@ -450,3 +450,49 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_send_time(
     record = stack.record("s-1", "rebound")
     assert record["status"] == "pending" and record["last_error"].startswith("refused_url")
     assert destination.at("/rebound") == []
+
+
+def test_cli_lists_shows_attempts_pauses_resumes_and_retries(
+    make_stack: Any, destination: DestinationServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from handler.cli import app
+
+    stack = make_stack(destination_toml("ops", destination.url("/ops")))
+    for name, value in {
+        "WEBHOOK_SOURCES_FILE": str(stack.settings.webhook_sources_file),
+        "ARCHIVE_BUCKET": stack.settings.archive_bucket,
+        "WORK_QUEUE_URL": stack.settings.work_queue_url,
+        "IDEMPOTENCY_TABLE": stack.settings.idempotency_table,
+    }.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+
+    def cli(*args: str) -> Any:
+        result = runner.invoke(app, ["destinations", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    destination.default("/ops", Answer(422, body=b"unprocessable: field x"))
+    stack.deliver("o-1")
+    stack.drain()
+    [shown] = cli("attempts", "o-1")
+    assert shown["status"] == "dead" and shown["dead_reason"] == "HTTP 422"
+    [attempt] = shown["history"]
+    assert attempt["status"] == 422 and attempt["snippet"] == "unprocessable: field x"
+    assert attempt["latency_ms"] > 0
+
+    assert runner.invoke(app, ["destinations", "pause", "github", "ops"]).exit_code == 0
+    [listed] = cli("list")
+    assert (listed["destination"], listed["state"]) == ("ops", "paused")
+    assert runner.invoke(app, ["destinations", "resume", "github", "ops"]).exit_code == 0
+    assert cli("list")[0]["state"] == "closed"
+
+    destination.default("/ops", Answer(200))
+    retried = cli("retry", "github", "ops", "--all")
+    assert retried["counts"] == {"retried": 1}
+    stack.advance(time.time() + 2)  # the CLI's wake-up is due at the real time
+    assert destination.effects("/ops") == {"o-1": 1}
+    assert cli("attempts", "o-1")[0]["status"] == "delivered"
+    assert cli("retry", "github", "ops", "--all")["counts"] == {}  # nothing dead any more
