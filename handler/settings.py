@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     processing_lease_seconds: int = Field(default=300, ge=1)
     retry_after_seconds: int = Field(default=5, ge=1)
 
-    # Destinations: dead-lettered forwards are also sent here (empty: recorded and logged only).
+    # Destinations (handler/destinations): off, the worker neither reads the sources config nor
+    # forwards. Dead-lettered forwards also go to the DLQ (empty: recorded and logged only).
+    forward_destinations: bool = True
     destinations_dlq_url: str = ""
 
     ack_policy: Literal["durable", "instant"] = "durable"

@@ -75,6 +75,8 @@ def forwarder(
 ) -> Forwarder | None:
     """The worker's forwarder, or None when no source has destinations (then the forwarding
     modules are never imported)."""
+    if not settings.forward_destinations:
+        return None
     by_source = {name: s.destinations for name, s in sources(settings).items() if s.destinations}
     if not by_source:
         return None
