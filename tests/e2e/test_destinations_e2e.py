@@ -1,4 +1,5 @@
-"""Forwarding end to end: a worker process killed in the middle of an attempt.
+"""Forwarding end to end: `make run` forwards the demo `relay` source; a worker process killed
+in the middle of an attempt.
 
 The receiver (uvicorn) and the worker (infra/local_worker.py) are real processes on a moto
 server; the destination is a real server in this test. The worker is SIGKILLed while the
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -25,13 +28,62 @@ from handler.destinations.state import record_key
 from handler.settings import Settings
 from handler.worker import Worker
 from infra.destination_server import Answer, running
+from infra.local_stack import DEMO_DESTINATION_PORT
 from infra.local_worker import poll_once
-from infra.processes import start_worker
-from support import running_stack, sign
+from infra.processes import free_port, start_worker
+from support import ROOT, running_stack, sign
 
 pytestmark = pytest.mark.e2e
 
 SECRET = "whsec_dGVzdC1kZXN0aW5hdGlvbi1zZWNyZXQ="
+
+
+def test_make_run_forwards_the_relay_source_to_its_echo_destination() -> None:
+    port, aws_port = free_port(), free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "WEBHOOK_", "LOCAL_"))
+    } | {"PORT": str(port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen: list[str] = []
+
+    def wait_for(marker: str) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline() if process.stdout else ""
+            if not line:
+                raise AssertionError("the stack exited early:\n" + "".join(seen))
+            seen.append(line)
+            if marker in line:
+                return line
+        raise AssertionError(f"{marker!r} not printed:\n" + "".join(seen))
+
+    try:
+        wait_for(f"http://127.0.0.1:{DEMO_DESTINATION_PORT}/relay")
+        wait_for("Ctrl-C stops everything.")
+        body = b'{"zen": "Forward it.", "hook_id": 7}'
+        url, headers = sign(
+            "relay",
+            body,
+            base_url=f"http://127.0.0.1:{port}",
+            delivery_id="relay-e2e-1",
+            event_type="ping",
+        )
+        assert httpx.post(url, content=body, headers=headers).status_code == 202
+        line = wait_for("destination: /relay")
+        assert "200 id=relay-e2e-1 source=relay type=ping bytes=36" in line
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(30)
 
 
 def test_worker_killed_mid_attempt_makes_at_most_one_more(
