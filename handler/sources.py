@@ -21,15 +21,17 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .destinations.config import Destination, parse_destinations
 from .errors import ConfigError
 from .settings import Settings
 from .signatures import SCHEMES, Scheme, SchemeOptions, SigningInput
 from .signatures.standard import decode_secret
+
+if TYPE_CHECKING:
+    from .destinations.config import Destination
 
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -173,6 +175,11 @@ def parse_source(
                 scheme.check_secret(resolved[-1])
             except ValueError as error:
                 raise ConfigError(f"{where}: field 'secrets[{index}]': {error}") from None
+    if not raw_destinations:
+        return Source(name, scheme, tuple(resolved), options)
+    # Imported only when a source has destinations: no cost to the receiver's cold start else.
+    from .destinations.config import parse_destinations
+
     destinations = parse_destinations(
         name,
         raw_destinations,

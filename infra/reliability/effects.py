@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from handler import wiring
@@ -67,7 +67,10 @@ def effects_worker() -> Worker:
         plain.claim_lease_seconds,
         plain.processing_lease_seconds,
     )
-    return Worker(dedup, wiring.archive(settings, clients))
+    worker = Worker(dedup, wiring.archive(settings, clients))
+    # Destinations forward as the real worker does (the flapping-destination scenario).
+    forwarder = wiring.forwarder(settings, clients, worker.load_body)
+    return worker if forwarder is None else replace(worker, forwarder=forwarder)
 
 
 def main() -> None:
