@@ -168,7 +168,7 @@ class Forwarder:
             now=ended,
             rand=self.rand,
         )
-        self.update_circuit(destination, envelope, response, ended)
+        self.update_circuit(destination, envelope, response, ended, state)
         self.finish(destination, envelope, key, token, record, response, step, started.attempts)
 
     def hold_reason(
@@ -206,7 +206,12 @@ class Forwarder:
         return False
 
     def update_circuit(
-        self, destination: Destination, envelope: Envelope, response: Response, now: float
+        self,
+        destination: Destination,
+        envelope: Envelope,
+        response: Response,
+        now: float,
+        before: DestinationState,
     ) -> None:
         """Timeouts, connection errors and 5xx count against the circuit; any answer below 500
         (even a 4xx) shows the destination is up."""
@@ -227,6 +232,10 @@ class Forwarder:
                 metrics.emit(
                     {"CircuitOpened": 1}, source=destination.source, destination=destination.name
                 )
+            return
+        if before.circuit == "closed" and before.failures == 0:
+            # The common case, no write (a failure counted meanwhile by another worker is reset by
+            # the next success that reads it).
             return
         was = self.table.close_circuit(destination.source, destination.name)
         if was in {"open", "half_open"}:
