@@ -106,7 +106,7 @@ def test_a_flapping_destination_loses_nothing_and_repeats_only_killed_attempts(
     report: dict[str, Any],
 ) -> None:
     forwards = report["destinations"]
-    assert forwards["sent"] >= 100 and forwards["acked"] == forwards["sent"]
+    assert forwards["sent"] >= 50 and forwards["acked"] == forwards["sent"]
     assert forwards["answered_503"] > 0 and forwards["worker_kills"] > 0  # it did flap and crash
     assert forwards["lost"] == 0 and forwards["drained"]
     assert forwards["effects"] == forwards["acked"]  # one effect each, deduped by webhook-id
