@@ -34,7 +34,7 @@ class Received:
     path: str
     headers: dict[str, str]  # names lower-cased
     body: bytes
-    at: float
+    at: float  # arrival
     status: int  # what we answered
 
 
@@ -98,6 +98,7 @@ class DestinationServer:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
+                arrived = time.time()  # when the request came, before its body and our answer
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 server.arrived.set()
@@ -107,7 +108,7 @@ class DestinationServer:
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 with server.lock:
                     server.received.append(
-                        Received(self.path, headers, body, time.time(), answer.status)
+                        Received(self.path, headers, body, arrived, answer.status)
                     )
                 try:
                     self.send_response(answer.status)

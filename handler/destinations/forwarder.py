@@ -141,16 +141,20 @@ class Forwarder:
             )
             return
         held = self.hold_reason(destination, state, now)
-        if held is not None:
-            reason, at = held
+        if held is None:
+            if body is None:
+                body = self.load_body(envelope)
+            # The token last, right before the request: the limit counts requests as they start.
+            if destination.rate_limit_per_second is not None and not self.take_token(destination):
+                held = "rate_limited", self.clock() + 1 + self.rand.random()
+        if held is not None or body is None:
+            reason, at = held or ("", now)
             self.table.defer(key, token, at, reason)
             self.schedule(envelope, destination, started.attempts - 1, at)
             metrics.emit(
                 {"ForwardDeferred": 1}, source=envelope.source, destination=destination.name
             )
             return
-        if body is None:
-            body = self.load_body(envelope)
         now = self.clock()
         delivery = Delivery(
             envelope.id, envelope.source, envelope.event_type, body, content_type(envelope)
@@ -174,7 +178,7 @@ class Forwarder:
     def hold_reason(
         self, destination: Destination, state: DestinationState, now: float
     ) -> tuple[str, float] | None:
-        """Why not to send now (paused, circuit open, no rate token) and when to look again.
+        """Why not to send now (paused, circuit open or probed elsewhere), and when to look again.
         A paused destination's deliveries wait (the horizon is not checked while paused)."""
         if state.paused:
             return "paused", now + PAUSED_RECHECK_SECONDS
@@ -185,8 +189,6 @@ class Forwarder:
             if not self.table.claim_probe(destination.source, destination.name, now, probe_lease):
                 # Another worker probes: look again when its answer must be known.
                 return "circuit_probing", now + min(probe_lease, destination.circuit.open_seconds)
-        if destination.rate_limit_per_second is not None and not self.take_token(destination):
-            return "rate_limited", self.clock() + 1 + self.rand.random()
         return None
 
     def take_token(self, destination: Destination) -> bool:
