@@ -63,6 +63,6 @@ sam-invoke: $(VENV)/.local $(SAM)
 	SAM_CLI_TELEMETRY=0 $(PY) -m infra.sam_local invoke $(EVENT) $(FUNCTION)
 
 .PHONY: reliability
-## reliability: faults, duplicates, fuzz, load, secrets (ARGS=--quick for the < 2 min run)
+## reliability: faults, duplicates, fuzz, load, secrets (ARGS=--quick: < 2 min; ARGS="--minutes 30": the volume targets)
 reliability: $(VENV)/.dev
 	$(PY) -m infra.reliability $(ARGS)

@@ -141,8 +141,11 @@ class DedupTable:
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
-            done = _old_attribute(error, "status") == PROCESSED
-            return (Hold.DONE if done else Hold.BUSY), token
+            status = _old_attribute(error, "status")
+            if status == PROCESSING and _old_attribute(error, "owner") == token:
+                # botocore retried an UpdateItem that had succeeded: the hold is this one.
+                return Hold.STARTED, token
+            return (Hold.DONE if status == PROCESSED else Hold.BUSY), token
         return Hold.STARTED, token
 
     def mark_processed(self, key: str, token: str, outcome: dict[str, Any], now: float) -> bool:
@@ -163,6 +166,37 @@ class DedupTable:
             ENQUEUED,
             {":error": {"S": error[:1000]}},
         )
+
+    def lease_until(self, key: str) -> int | None:
+        """When the live processing lease on a delivery ends (None: no lease)."""
+        item = self.get(key)
+        if item is None or item.get("status") != PROCESSING or "lease_until" not in item:
+            return None
+        return int(item["lease_until"])
+
+    def record_error(self, key: str, error: str, now: float) -> bool:
+        """Keep why the latest attempt failed, whoever holds the record: `webhooks show` and
+        `list`, and `redrive --dry-run` for a message in the DLQ, read it. Never creates a record
+        (a delivery without one was never acknowledged by this table)."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": key}},
+                UpdateExpression=(
+                    "SET last_error = :error, last_error_at = :now ADD failures :one"
+                ),
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={
+                    ":error": {"S": error[:1000]},
+                    ":now": {"N": str(int(now))},
+                    ":one": {"N": "1"},
+                },
+            )
+        except ClientError as error_:
+            if not _is_condition_failure(error_):
+                raise
+            return False
+        return True
 
     def reset_for_replay(self, key: str, now: float) -> None:
         """A forced replay: back to "enqueued" so the worker takes it again; history is kept."""

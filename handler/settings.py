@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .leases import LeaseRuleError, lease_too_short
 
 MiB = 1024 * 1024
 
@@ -32,8 +34,11 @@ class Settings(BaseSettings):
     dedup_ttl_seconds: int = Field(default=3 * 24 * 3600, ge=60)
     # A claim whose owner died before enqueueing stops blocking the sender's retry after this long.
     claim_lease_seconds: int = Field(default=30, ge=1)
-    # The worker's hold on a delivery while a processor runs: at least the worker's timeout.
-    processing_lease_seconds: int = Field(default=300, ge=1)
+    # The worker's hold on a delivery while a processor runs: at least the worker's timeout, and
+    # over well before the work queue can dead-letter the message (handler/leases.py).
+    processing_lease_seconds: int = Field(default=60, ge=1)
+    # The worker Lambda's timeout (template.yaml sets it); unset for the local worker loop.
+    worker_timeout_seconds: int | None = Field(default=None, ge=1)
     retry_after_seconds: int = Field(default=5, ge=1)
 
     # Destinations (handler/destinations): off, the worker neither reads the sources config nor
@@ -52,6 +57,15 @@ class Settings(BaseSettings):
     aws_connect_timeout: float = 2.0
     aws_read_timeout: float = 3.0
     aws_max_attempts: int = 2
+
+    @model_validator(mode="after")
+    def _lease_outlasts_the_worker(self) -> Settings:
+        problem = lease_too_short(self.processing_lease_seconds, self.worker_timeout_seconds)
+        if problem:
+            # Not a ValueError: pydantic would add the input (every setting, maybe a literal
+            # secret in WEBHOOK_SOURCES) to the message.
+            raise LeaseRuleError(problem)
+        return self
 
 
 @cache

@@ -8,6 +8,7 @@ the DLQ). The local worker loop (infra/local_worker.py) calls this same function
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,16 +21,18 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import ValidationError
 
 from . import metrics, wiring
 from .aws import AWS_ERRORS, error_code
 from .dedup import DedupTable, Hold, dedup_key
 from .destinations import WAKE_UP_PREFIX
+from .leases import check_lease, queue_timing
 from .logs import logger
 from .processors import Event, Outcome, find_processor
-from .queue import Envelope
+from .queue import Envelope, WorkQueue
 from .retries import DEFAULT_BACKOFF, Backoff, retry
-from .settings import get_settings
+from .settings import Settings, get_settings
 from .storage import Archive, meta_key
 
 if TYPE_CHECKING:
@@ -37,7 +40,11 @@ if TYPE_CHECKING:
 
 
 class DeliveryBusy(Exception):
-    """Another worker holds a live lease on this delivery: retry the message later."""
+    """Another worker holds a live lease on this delivery: retry the message when it ends."""
+
+    def __init__(self, message: str, lease_until: int | None = None) -> None:
+        super().__init__(message)
+        self.lease_until = lease_until
 
 
 class BodyMismatch(Exception):
@@ -51,6 +58,9 @@ class Worker:
     clock: Callable[[], float] = time.time
     backoff: Backoff = DEFAULT_BACKOFF
     sleep: Callable[[float], None] = time.sleep
+    # The work queue, to send a busy message back for its lease's remaining time (Lambda's SQS
+    # event source leaves a failed record's visibility to us). None: it waits out the queue's.
+    queue: WorkQueue | None = None
     forwarder: Forwarder | None = None  # set when a source has destinations
 
     def handle(self, envelope: Envelope) -> Outcome | None:
@@ -66,7 +76,12 @@ class Worker:
             logger.info("already processed; no second effect", extra=log)
             return None
         if hold is Hold.BUSY:
-            raise DeliveryBusy(f"delivery {envelope.id} is being processed by another worker")
+            try:
+                lease_until = self.dedup.lease_until(key)
+            except AWS_ERRORS:  # still busy; it then waits out the queue's visibility timeout
+                lease_until = None
+            until = f" until {lease_until}" if lease_until is not None else ""
+            raise DeliveryBusy(f"another worker holds its processing lease{until}", lease_until)
         event = Event(
             id=envelope.id,
             source=envelope.source,
@@ -122,13 +137,25 @@ class Worker:
         if record.body.startswith(WAKE_UP_PREFIX):
             self.wake_up(record.body)
             return None
-        envelope = Envelope.model_validate_json(record.body)
+        try:
+            envelope = Envelope.model_validate_json(record.body)
+        except ValidationError as error:
+            self.record_failed(record, None, error)
+            raise
         replayed = metrics.is_replay(record.message_attributes)
         with (
             metrics.delivery_log_keys(delivery_id=envelope.id, source=envelope.source),
             metrics.processing(envelope.source, replayed=replayed),
         ):
-            return self.handle(envelope)
+            try:
+                return self.handle(envelope)
+            except DeliveryBusy as busy:
+                self.defer(record, busy.lease_until)
+                self.record_failed(record, envelope, busy)
+                raise
+            except Exception as error:
+                self.record_failed(record, envelope, error)
+                raise
 
     def wake_up(self, body: str) -> None:
         """A destination's retry is due (handler/destinations/forwarder.py)."""
@@ -136,6 +163,71 @@ class Worker:
             logger.warning("forwarding wake-up but no destinations are configured; dropped")
             return
         self.forwarder.wake_up(body)
+
+    def record_failed(self, record: SQSRecord, envelope: Envelope | None, error: Exception) -> None:
+        """One log line per failed record, and the reason kept on its dedup record.
+
+        Powertools' batch processor keeps the exception to itself: without this line an
+        operator looking at a DLQ message has nothing to go on. Never the body or headers."""
+        reason = describe(error)
+        fields = {
+            "delivery_id": envelope.id if envelope else None,
+            "source": envelope.source if envelope else None,
+            "event_type": envelope.event_type if envelope else None,
+            "message_id": record.message_id,
+            "receive_count": record.attributes.approximate_receive_count,
+            "error_type": type(error).__name__,
+            "error": reason,
+        }
+        busy = isinstance(error, DeliveryBusy)
+        (logger.warning if busy else logger.error)("record failed", extra=fields)
+        if envelope is None:
+            return  # not an envelope: no delivery id to keep the reason under
+        try:
+            self.dedup.record_error(dedup_key(envelope.source, envelope.id), reason, self.clock())
+        except AWS_ERRORS as aws_error:
+            logger.warning(
+                "could not keep the failure on the dedup record",
+                extra={**fields, "aws_error": error_code(aws_error)},
+            )
+
+    def defer(self, record: SQSRecord, lease_until: int | None) -> None:
+        """Hide a busy message until its lease has ended, so it comes back once, when a worker
+        can take it, instead of using up its receives every visibility timeout."""
+        if self.queue is None or lease_until is None:
+            return
+        # The hold succeeds once `lease_until < now` in whole seconds: one second after it.
+        seconds = min(MAX_VISIBILITY_SECONDS, max(1, math.ceil(lease_until + 1 - self.clock())))
+        try:
+            self.queue.sqs.change_message_visibility(
+                QueueUrl=self.queue.url,
+                ReceiptHandle=record.receipt_handle,
+                VisibilityTimeout=seconds,
+            )
+        except AWS_ERRORS as error:
+            logger.warning(
+                "could not defer a busy delivery; it returns after the queue's visibility timeout",
+                extra={"message_id": record.message_id, "aws_error": error_code(error)},
+            )
+
+
+# SQS's ceiling for a message's visibility timeout (12 hours).
+MAX_VISIBILITY_SECONDS = 43_200
+
+
+def describe(error: BaseException) -> str:
+    """`Type: message` for logs and the dedup record. A pydantic error leaves out the input it
+    quotes (the message body)."""
+    if isinstance(error, ValidationError):
+        problems = error.errors(include_url=False, include_context=False, include_input=False)
+        text = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or 'body'}: {problem['msg']}"
+            for problem in problems
+        )
+        text = f"not an envelope: {text}"
+    else:
+        text = str(error)
+    return f"{type(error).__name__}: {text}"[:1000]
 
 
 # Every record is reported on its own, so a batch where all fail is still a partial response.
@@ -145,9 +237,29 @@ _batch = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
 @cache
 def default_worker() -> Worker:
     settings, clients = get_settings(), wiring.default_clients()
-    worker = Worker(wiring.dedup_table(settings, clients), wiring.archive(settings, clients))
+    queue = wiring.work_queue(settings, clients)
+    check_queue_timing(settings, queue)
+    worker = Worker(
+        wiring.dedup_table(settings, clients), wiring.archive(settings, clients), queue=queue
+    )
     forwarder = wiring.forwarder(settings, clients, worker.load_body)
     return worker if forwarder is None else replace(worker, forwarder=forwarder)
+
+
+def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
+    """Refuse to start when the processing lease could outlive the queue's receives
+    (handler/leases.py), with the queue's own attributes, not what a template meant them to be."""
+    try:
+        visibility, max_receive = queue_timing(queue.sqs, queue.url)
+    except AWS_ERRORS as error:  # cannot check: processing still works
+        logger.warning(
+            "could not read the work queue's attributes to check the processing lease",
+            extra={"aws_error": error_code(error)},
+        )
+        return
+    check_lease(
+        settings.processing_lease_seconds, visibility, max_receive, settings.worker_timeout_seconds
+    )
 
 
 def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:

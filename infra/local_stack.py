@@ -3,7 +3,11 @@
 Environment: LOCAL_AWS=0 skips the embedded moto server (then AWS_ENDPOINT_URL or real AWS
 credentials are used), LOCAL_AWS_PORT (5000), LOCAL_WORKER=0 leaves messages in the queue,
 LOCAL_DESTINATION=0 skips the echo destination the demo `relay` source forwards to (port 8099),
-HOST (127.0.0.1), PORT (8000), WEBHOOK_SOURCES_FILE (infra/demo-sources.toml).
+HOST (127.0.0.1), PORT (8000), WEBHOOK_SOURCES_FILE (infra/demo-sources.toml),
+QUEUE_VISIBILITY_TIMEOUT (30) and QUEUE_MAX_RECEIVE_COUNT (5) for the work queue it creates.
+Settings whose processing lease could outlive the queue's receives are refused before anything
+starts (handler/leases.py). A worker that dies (a crash, SIGKILL) is started again, as Lambda
+starts a new worker; one that refuses its configuration stops everything.
 Ctrl-C stops every process started here.
 """
 
@@ -21,8 +25,11 @@ import uuid
 from pathlib import Path
 
 from handler import wiring
+from handler.errors import ConfigError
+from handler.leases import check_lease
 from handler.settings import Settings
 
+from .local_worker import CONFIG_EXIT
 from .processes import (
     EMULATOR_CREDENTIALS,
     start_destination,
@@ -31,7 +38,7 @@ from .processes import (
     start_worker,
     stop,
 )
-from .resources import create_resources
+from .resources import MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT, create_resources
 
 DEMO_SOURCES = Path(__file__).with_name("demo-sources.toml")
 DEMO_DESTINATION_PORT = 8099  # the demo `relay` source's destination URL names this port
@@ -65,9 +72,52 @@ def demo_curl(base_url: str, sources_file: str) -> str | None:
     return shlex.join(parts)
 
 
+def queue_timing_from_env() -> tuple[int, int]:
+    """The work queue's visibility timeout and maxReceiveCount for `make run`."""
+    visibility = int(os.environ.get("QUEUE_VISIBILITY_TIMEOUT", str(VISIBILITY_TIMEOUT)))
+    max_receive = int(os.environ.get("QUEUE_MAX_RECEIVE_COUNT", str(MAX_RECEIVE_COUNT)))
+    return visibility, max_receive
+
+
+def check_settings() -> str | None:
+    """Why `make run` must not start with this environment, or None."""
+    try:
+        settings = Settings()
+        visibility, max_receive = queue_timing_from_env()
+        check_lease(
+            settings.processing_lease_seconds,
+            visibility,
+            max_receive,
+            settings.worker_timeout_seconds,
+        )
+    except ConfigError as error:
+        return str(error)
+    except ValueError as error:  # a number that is not one
+        return f"invalid setting: {error}"
+    return None
+
+
+def console_command(env: dict[str, str]) -> str:
+    """`webhooks console` with what points it at this stack (the CLI reads the same variables)."""
+    webhooks = Path(sys.executable).with_name("webhooks")  # .venv/bin/webhooks after `make run`
+    if webhooks.exists():
+        shown = (
+            webhooks.relative_to(Path.cwd()) if webhooks.is_relative_to(Path.cwd()) else webhooks
+        )
+        program = [str(shown)]
+    else:
+        program = [sys.executable, "-m", "handler.cli"]
+    settings = [f"{name}={value}" for name, value in sorted(env.items())]
+    return shlex.join(["env", *settings, *program, "console"])
+
+
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
+    problem = check_settings()
+    if problem:
+        print(f"make run: refusing to start: {problem}", file=sys.stderr)
+        return 2
     env: dict[str, str] = {}
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
@@ -89,7 +139,12 @@ def main() -> int:
             env.update({**EMULATOR_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint})
             print(f"local AWS (moto server): {endpoint}", flush=True)
         os.environ.update(env)
-        resources = create_resources(endpoint_url=endpoint or None)
+        visibility, max_receive = queue_timing_from_env()
+        resources = create_resources(
+            endpoint_url=endpoint or None,
+            visibility_timeout=visibility,
+            max_receive_count=max_receive,
+        )
         env.update(resources.environment())
         sources_file = os.environ.get("WEBHOOK_SOURCES_FILE") or str(DEMO_SOURCES)
         env["WEBHOOK_SOURCES_FILE"] = sources_file
@@ -105,6 +160,8 @@ def main() -> int:
         base_url = f"http://{host}:{port}"
         print(f"\nreceiver:  {base_url}/webhooks/<source>")
         print(f"health:    {base_url}/health   docs: {base_url}/docs")
+        # `webhooks send` posts here when WEBHOOKS_URL is exported (else to --url or port 8000).
+        print(f"webhooks:  export WEBHOOKS_URL={base_url}")
         print(f"sources:   {sources_file}")
         print(f"resources: s3://{resources.bucket}  {resources.queue_url}  table {resources.table}")
         command = demo_curl(base_url, sources_file)
@@ -114,12 +171,22 @@ def main() -> int:
             if "destination" in processes:
                 print("forwarded to the echo destination: the same, to /webhooks/relay, with")
                 print("  webhooks send relay --url " + base_url + "\n")
+        print("the web console (prints a one-time URL to open):")
+        print(f"\n  {console_command(env)}\n")
         print("Ctrl-C stops everything.", flush=True)
         while not stopping:
             for name, process in processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with {process.returncode}; stopping", file=sys.stderr)
-                    return 1
+                if process.poll() is None:
+                    continue
+                if name == "worker" and process.returncode != CONFIG_EXIT:
+                    # Deliveries it held come back when their lease ends (handler/leases.py).
+                    print(
+                        f"worker exited with {process.returncode}; starting a new one", flush=True
+                    )
+                    processes["worker"] = start_worker(env)
+                    continue
+                print(f"{name} exited with {process.returncode}; stopping", file=sys.stderr)
+                return 1
             time.sleep(0.2)
         return 0
     finally:

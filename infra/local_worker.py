@@ -8,11 +8,13 @@ timeout (and reach the DLQ after maxReceiveCount), as the event source mapping d
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from handler.aws import AwsClients
+from handler.errors import ConfigError
 from handler.settings import get_settings
 from handler.worker import Worker, default_worker, handle_batch
 
@@ -90,11 +92,20 @@ def run(stop: threading.Event, make_worker: Callable[[], Worker] = default_worke
             stop.wait(1)
 
 
+# The exit code of a worker that refuses its configuration: `make run` stops rather than
+# starting it again.
+CONFIG_EXIT = 2
+
+
 def main(make_worker: Callable[[], Worker] = default_worker) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    run(stop, make_worker)
+    try:
+        run(stop, make_worker)
+    except ConfigError as error:
+        print(f"worker: refusing to start: {error}", file=sys.stderr, flush=True)
+        sys.exit(CONFIG_EXIT)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,10 @@ import boto3
 from handler.aws import AwsClients
 
 DEFAULT_REGION = "us-east-1"
+# The local work queue: with the default 60 s processing lease, a crashed worker's deliveries
+# come back to a worker after the lease and before their 5th receive (handler/leases.py).
+VISIBILITY_TIMEOUT = 30
+MAX_RECEIVE_COUNT = 5
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,8 @@ def create_resources(
     queue: str = "webhook-work",
     table: str = "webhook-idempotency",
     endpoint_url: str | None = None,
-    max_receive_count: int = 5,
-    visibility_timeout: int = 30,
+    max_receive_count: int = MAX_RECEIVE_COUNT,
+    visibility_timeout: int = VISIBILITY_TIMEOUT,
     clients: AwsClients | None = None,
 ) -> Resources:
     def client(service: Literal["s3", "sqs", "dynamodb"]) -> Any:

@@ -141,6 +141,11 @@ def for_containers(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{CONTAINER_HOST}:{port}"))
 
 
+# The work queue template.yaml declares for its default WorkerTimeout (60 s): the worker checks
+# its lease against the queue it reads from (handler/leases.py), so the local one must match.
+TEMPLATE_VISIBILITY_TIMEOUT = 660
+
+
 def function_environment(
     resources: Resources, port: int, overrides: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -384,7 +389,9 @@ class LocalCloud:
                     )
                 )
             with _aws_env(self.endpoint):
-                self.resources = create_resources(endpoint_url=self.endpoint)
+                self.resources = create_resources(
+                    endpoint_url=self.endpoint, visibility_timeout=TEMPLATE_VISIBILITY_TIMEOUT
+                )
             self.client("ssm").put_parameter(
                 Name=SOURCES_PARAMETER,
                 Value=sources_json(self.sources_file),

@@ -117,7 +117,12 @@ def running_stack(
                 for name, value in stack_env.items():
                     patch.setenv(name, value)
                 resources = create_resources(endpoint_url=aws_url, visibility_timeout=2)
-            stack_env |= resources.environment() | {"WEBHOOK_SOURCES_FILE": str(sources), **env}
+            stack_env |= resources.environment() | {
+                "WEBHOOK_SOURCES_FILE": str(sources),
+                # A 2 s visibility timeout x 4 retries: the lease must end within them.
+                "PROCESSING_LEASE_SECONDS": "5",
+                **env,
+            }
             port = free_port()
             processes.append(
                 start_receiver("127.0.0.1", port, stack_env, stdout=output, stderr=output)

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from handler.ingest import delivery_id as derived_id
-from handler.signatures import SignedRequest
+from handler.signatures import SignedRequest, VerificationError
 from handler.signatures.twilio import signed_url
 from handler.sources import Source
 
@@ -25,6 +25,7 @@ from .samples import JSON, Encoding, default_event, sample
 
 # The demo Discord source's key pair: the public half is its "secret" in infra/demo-sources.toml.
 DEMO_DISCORD_SEED = b"demo-discord-signing-key-seed-32"
+DEMO_DISCORD_PUBLIC_KEY = "cbb0ddec672d7b69ce98ee690f43d6c6a5a26f47e67d0f8cccf874c763d5b053"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,13 @@ class SignedDelivery:
         """The URL's path and query, for clients that hold a base URL."""
         rest = self.url.split("://", 1)[-1]
         return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+
+def can_sign(source: Source) -> bool:
+    """Whether we hold the key its sender signs with: a shared secret, or the demo Discord key."""
+    if source.scheme.sign is not None:
+        return True
+    return source.scheme.name == "discord" and DEMO_DISCORD_PUBLIC_KEY in source.secrets
 
 
 def new_sender_id(scheme: str) -> str:
@@ -81,13 +89,15 @@ def sign(
             secret=secret,
         )
     headers = {name.lower(): value for name, value in headers.items()}
+    request = SignedRequest("POST", url, headers, body)
+    delivery_id, classified = _as_received(source, request, now)
     return SignedDelivery(
         source=source.name,
         url=url,
         headers=headers,
         body=body,
-        event_type=event_type,
-        delivery_id=_receiver_id(source, SignedRequest("POST", url, headers, body), now),
+        event_type=classified or event_type,
+        delivery_id=delivery_id,
     )
 
 
@@ -133,12 +143,11 @@ def discord_headers(body: bytes, now: float, content_type: str, seed: bytes) -> 
     }
 
 
-def _receiver_id(source: Source, request: SignedRequest, now: float) -> str:
-    """The id the receiver will derive: its own rule, applied to what its verifier reads."""
+def _as_received(source: Source, request: SignedRequest, now: float) -> tuple[str, str | None]:
+    """The id and event type the receiver will give it: its verifier's reading, its id rule."""
+    digest = hashlib.sha256(request.body).hexdigest()
     try:
         verified = source.scheme.verify(request, source.secrets, source.options, now)
-    except Exception:  # signed with another secret on purpose, or unreadable: the hash rule
-        sender = None
-    else:
-        sender = verified.sender_id
-    return derived_id(sender, hashlib.sha256(request.body).hexdigest())
+    except VerificationError:  # signed with another secret on purpose, or unreadable
+        return derived_id(None, digest), None
+    return derived_id(verified.sender_id, digest), verified.event_type

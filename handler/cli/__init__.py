@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast, get_args
 
 import typer
 from botocore.exceptions import (
@@ -26,8 +26,11 @@ from botocore.exceptions import (
     NoRegionError,
 )
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from webhook_sim.samples import Encoding
 
 from ..errors import ConfigError
 from ..ingest import CREDENTIAL_HEADERS
@@ -178,13 +181,27 @@ def send(
     body: Annotated[
         Path | None, typer.Option("--body", "-b", help="Body file ('-' for stdin).")
     ] = None,
-    url: Annotated[str, typer.Option(help="The receiver's base URL.")] = "http://127.0.0.1:8000",
+    url: Annotated[
+        str,
+        typer.Option(
+            envvar="WEBHOOKS_URL",
+            help="The receiver's base URL (`make run` prints the WEBHOOKS_URL to export).",
+        ),
+    ] = "http://127.0.0.1:8000",
     delivery_id: Annotated[
         str | None, typer.Option("--id", help="The sender's delivery id (retries: same id).")
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="A sample in this encoding of the sender's: json, form or payload."),
+    ] = None,
+    content_type: Annotated[
+        str | None, typer.Option(help="The --body's Content-Type (default application/json).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sign a delivery with the source's secret like the real sender, and POST it."""
+    """Sign a delivery with the source's secret like the real sender, and POST it: the --body
+    given, or a sample shaped like the sender's own examples."""
     operations = Operations()
     if body is None:
         payload = None
@@ -195,8 +212,16 @@ def send(
             payload = body.read_bytes()
         except OSError as error:
             raise UsageError(f"cannot read {body}: {error.strerror}") from None
+    if encoding not in (None, *get_args(Encoding)):
+        raise UsageError(f"--encoding is json, form or payload, not {encoding!r}")
     signed = sign_delivery(
-        operations.source(source), url, event_type=event, body=payload, delivery_id=delivery_id
+        operations.source(source),
+        url,
+        event_type=event,
+        body=payload,
+        content_type=content_type,
+        encoding=cast(Encoding | None, encoding),
+        delivery_id=delivery_id,
     )
     answer = post(signed)
     if as_json:
@@ -249,6 +274,8 @@ def show(
         "status": delivery.status,
         "dedup": {k: v for k, v in record.items() if k not in {"owner", "outcome"}} or None,
         "outcome": json.loads(outcome) if isinstance(outcome, str) else outcome,
+        # Why the latest attempt failed (kept by the worker), even if a later one succeeded.
+        "last_error": record.get("last_error"),
     }
     raw = operations.body(delivery) if body else None
     if as_json:
@@ -261,9 +288,11 @@ def show(
     table.add_column(overflow="fold")
     for name in ("id", "source", "event_type", "received_at", "url", "body_size", "status"):
         table.add_row(name, str(document[name]))
+    if document["last_error"]:
+        table.add_row("last_error", f"[red]{escape(str(document['last_error']))}[/]")
     table.add_row("archive", f"s3://{operations.settings.archive_bucket}/{delivery.meta_key}")
     for name, value in sorted((document["dedup"] or {}).items()):
-        if name not in {"pk", "status"}:
+        if name not in {"pk", "status", "last_error"}:
             table.add_row(f"dedup.{name}", _when(name, value))
     if document["outcome"] is not None:
         table.add_row("outcome", json.dumps(document["outcome"]))
@@ -275,6 +304,11 @@ def show(
     if raw is not None:
         sys.stdout.flush()
         sys.stdout.buffer.write(raw + b"\n")
+
+
+def _short(text: Any, width: int = 80) -> str:
+    value = "" if text is None else str(text)
+    return value if len(value) <= width else value[: width - 1] + "…"
 
 
 def _when(name: str, value: Any) -> str:
@@ -314,6 +348,7 @@ def list_deliveries(
             "body_size": d.meta.get("body_size"),
             "status": d.status,
             "attempts": (d.record or {}).get("attempts"),
+            "last_error": (d.record or {}).get("last_error"),
         }
         for d in found
     ]
@@ -321,7 +356,8 @@ def list_deliveries(
         emit_json(rows)
         return
     table = Table(title=f"{len(rows)} deliveries since {start:%Y-%m-%d %H:%M} UTC")
-    for column in ("received_at", "source", "event_type", "id", "status", "attempts", "bytes"):
+    columns = ("received_at", "source", "event_type", "id", "status", "attempts", "bytes")
+    for column in (*columns, "last_error"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
@@ -332,6 +368,7 @@ def list_deliveries(
             str(row["status"]),
             str(row["attempts"] or ""),
             str(row["body_size"]),
+            escape(_short(row["last_error"])),
         )
     out.print(table)
 
@@ -401,18 +438,51 @@ def replay(
 @clear_errors
 def redrive(
     limit: Annotated[int | None, typer.Option("--max", help="Move at most this many.")] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", help="Only this SQS message id.")
+    ] = None,
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Move the DLQ's messages back to the work queue."""
     operations = Operations()
     dlq = operations.dlq_url()
+    if message is not None and not dry_run:
+        moved_one = operations.redrive_message(dlq, message)
+        summary([moved_one], "redrive", as_json, dry_run=False)
+        if moved_one.result != "redriven":
+            raise typer.Exit(1)
+        return
     waiting = operations.depth(dlq)
     if dry_run:
+        # Why each one is there: the failure the worker kept on the delivery's dedup record.
+        dead = operations.dead_letters(dlq, limit if limit is not None else 100)
         if as_json:
-            emit_json({"dry_run": True, "dlq": dlq, "waiting": waiting, "moved": 0})
-        else:
-            out.print(f"{waiting} message(s) in {dlq} would be moved to {operations.queue_url}")
+            emit_json(
+                {
+                    "dry_run": True,
+                    "dlq": dlq,
+                    "waiting": waiting,
+                    "moved": 0,
+                    "messages": [letter.as_dict() for letter in dead],
+                }
+            )
+            return
+        if dead:
+            table = Table(title="in the DLQ", title_justify="left")
+            for column in ("id", "source", "event_type", "status", "failures", "last_error"):
+                table.add_column(column, overflow="fold")
+            for letter in dead:
+                table.add_row(
+                    letter.id or f"(message {letter.message_id})",
+                    letter.source or "",
+                    letter.event_type or "",
+                    letter.status,
+                    str(letter.failures or ""),
+                    escape(letter.reason),
+                )
+            out.print(table)
+        out.print(f"{waiting} message(s) in {dlq} would be moved to {operations.queue_url}")
         return
     total = waiting if limit is None else min(waiting, limit)
     with progress(total, "redrive", as_json) as bar:
@@ -426,6 +496,20 @@ def redrive(
         out.print(f"moved {moved} message(s) from the DLQ to the work queue; {failed} failed")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+@clear_errors
+def console(
+    host: Annotated[str, typer.Option(help="A loopback address only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="0: a free port.")] = 0,
+) -> None:
+    """A web console on this machine: deliveries, bodies, replay, DLQ, quarantine, charts.
+
+    Prints a URL with a one-time token; open it in a browser on this machine. Ctrl-C stops it."""
+    from .console import serve  # jinja2 and the templates only for this command
+
+    serve(Operations(), host, port)
 
 
 @quarantine_app.command("list")

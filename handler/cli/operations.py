@@ -13,13 +13,16 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from webhook_sim.samples import Encoding
+from webhook_sim.senders import SignedDelivery, can_sign, simulate
 
 from .. import wiring
 from ..aws import AwsClients
@@ -31,7 +34,6 @@ from ..quarantine import Quarantine, QuarantinedDelivery
 from ..queue import Envelope
 from ..settings import Settings
 from ..signatures import SignedRequest, VerificationError, Verified
-from ..signatures.twilio import signed_url
 from ..sources import Source
 from ..storage import ARCHIVE_PREFIX, Archive, dated_keys, meta_key
 
@@ -124,9 +126,33 @@ class Outcome:
         return {"id": self.id, "source": self.source, "result": self.result, "detail": self.detail}
 
 
+# An archive's .json is written once and never changed, so a long-lived caller (the console,
+# which re-lists every few seconds) can keep what it read; bounded so it cannot grow forever.
+META_CACHE_LIMIT = 50_000
+# Parallel S3 reads when listing: one GET per delivery is the cost of a list; botocore's
+# connection pool holds 10.
+LIST_READERS = 8
+# What a list of deliveries shows of each dedup record.
+LISTED_ATTRIBUTES = (
+    "pk",
+    "status",
+    "attempts",
+    "replays",
+    "last_error",
+    "last_error_at",
+    "failures",
+    "claimed_at",
+    "processed_at",
+    "replayed_at",
+    "lease_until",
+    "expires_at",
+)
+
+
 @dataclass
 class Operations:
     settings: Settings = field(default_factory=cli_settings)
+    _metas: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def clients(self) -> AwsClients:
@@ -166,7 +192,12 @@ class Operations:
     # Finding deliveries ---------------------------------------------------------------------
 
     def read_meta(self, key: str) -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(self.archive.get(key))
+        document = self._metas.get(key)
+        if document is None:
+            document = json.loads(self.archive.get(key))
+            if len(self._metas) >= META_CACHE_LIMIT:
+                self._metas.clear()
+            self._metas[key] = document
         return document
 
     def locate(self, delivery_id: str, source: str | None = None) -> ArchivedDelivery:
@@ -199,24 +230,37 @@ class Operations:
         since: datetime,
         until: datetime | None = None,
     ) -> list[ArchivedDelivery]:
-        """Archived deliveries received in [since, until], newest first, with dedup records."""
+        """Archived deliveries received in [since, until], newest first, with dedup records.
+
+        The key names the source and id, so the dedup records are fetched while the listing
+        goes on, 100 per request, at the same time as the .json files are read."""
         s3, bucket = self.clients.s3, self.settings.archive_bucket
+        keys: list[str] = []
+        batches = []
+        with ThreadPoolExecutor(LIST_READERS) as pool:
+            for key in dated_keys(s3, bucket, ARCHIVE_PREFIX, source, since, until):
+                if key.endswith(".json"):
+                    keys.append(key)
+                    if len(keys) % 100 == 0:
+                        batches.append(pool.submit(self.records, _dedup_keys(keys[-100:])))
+            if len(keys) % 100:
+                batches.append(pool.submit(self.records, _dedup_keys(keys[-(len(keys) % 100) :])))
+            metas = list(pool.map(self.read_meta, keys))
+            records = {k: v for batch in batches for k, v in batch.result().items()}
         found = []
-        for key in dated_keys(s3, bucket, ARCHIVE_PREFIX, source, since, until):
-            if not key.endswith(".json"):
-                continue
-            delivery = ArchivedDelivery(self.read_meta(key), key)
+        for key, meta in zip(keys, metas, strict=True):
+            delivery = ArchivedDelivery(meta, key)
             if delivery.received_at >= since and (until is None or delivery.received_at <= until):
+                delivery.record = records.get(dedup_key(delivery.source, delivery.id))
                 found.append(delivery)
-        records = self.records([dedup_key(d.source, d.id) for d in found])
-        for delivery in found:
-            delivery.record = records.get(dedup_key(delivery.source, delivery.id))
         return sorted(found, key=lambda d: d.received_at, reverse=True)
 
     def records(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """Dedup items by key, 100 per BatchGetItem (its limit)."""
+        """Dedup items by key, 100 per BatchGetItem (its limit), without the processor's
+        outcome (the largest attribute; `locate` reads whole records)."""
         found: dict[str, dict[str, Any]] = {}
         table = self.settings.idempotency_table
+        names = {f"#a{index}": name for index, name in enumerate(LISTED_ATTRIBUTES)}
         for start in range(0, len(keys), 100):
             request: dict[str, Any] = {
                 table: {
@@ -224,6 +268,8 @@ class Operations:
                         {"pk": {"S": key}} for key in dict.fromkeys(keys[start : start + 100])
                     ],
                     "ConsistentRead": True,
+                    "ProjectionExpression": ", ".join(names),
+                    "ExpressionAttributeNames": names,
                 }
             }
             while request:
@@ -320,6 +366,38 @@ class Operations:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
 
+    def dead_letters(self, dlq_url: str, limit: int = 100) -> list[DeadLetter]:
+        """Up to `limit` DLQ messages, each with the reason its delivery failed. The messages are
+        only looked at: each is made visible again straight after."""
+        sqs = self.clients.sqs
+        seen: dict[str, dict[str, Any]] = {}
+        while len(seen) < limit:
+            messages = sqs.receive_message(
+                QueueUrl=dlq_url,
+                MaxNumberOfMessages=min(10, limit - len(seen)),
+                WaitTimeSeconds=1,
+                VisibilityTimeout=30,  # hidden while we read on, so each is seen once
+            ).get("Messages", [])
+            fresh = [m for m in messages if m["MessageId"] not in seen]
+            if not fresh:
+                break
+            seen.update((m["MessageId"], m) for m in fresh)
+        handles = [m["ReceiptHandle"] for m in seen.values()]
+        for start in range(0, len(handles), 10):
+            sqs.change_message_visibility_batch(
+                QueueUrl=dlq_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                    for i, handle in enumerate(handles[start : start + 10])
+                ],
+            )
+        letters = [DeadLetter.read(message_id, m["Body"]) for message_id, m in seen.items()]
+        keyed = [letter for letter in letters if letter.key]
+        records = self.records([str(letter.key) for letter in keyed])
+        for letter in keyed:
+            letter.record = records.get(str(letter.key))
+        return letters
+
     def redrive(
         self, dlq_url: str, limit: int | None = None, on_moved: Callable[[int], None] | None = None
     ) -> tuple[int, int]:
@@ -339,32 +417,74 @@ class Operations:
             ).get("Messages", [])
             if not messages:
                 break
-            entries = [
-                {
-                    "Id": str(index),
-                    "MessageBody": message["Body"],
-                    "MessageAttributes": _sendable(message.get("MessageAttributes", {})),
-                }
-                for index, message in enumerate(messages)
-            ]
-            sent = sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            done = {entry["Id"] for entry in sent.get("Successful", [])}
-            failed += len(sent.get("Failed", []))
-            if done:
-                sqs.delete_message_batch(
-                    QueueUrl=dlq_url,
-                    Entries=[
-                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                        for i, m in enumerate(messages)
-                        if str(i) in done
-                    ],
-                )
-            moved += len(done)
+            done, refused = self._move(dlq_url, messages)
+            moved, failed = moved + done, failed + refused
             if on_moved is not None:
-                on_moved(len(done))
-            if sent.get("Failed"):
+                on_moved(done)
+            if refused:
                 break  # the work queue refuses: stop rather than spin; they stay in the DLQ
         return moved, failed
+
+    def redrive_message(self, dlq_url: str, message_id: str) -> Outcome:
+        """Move one DLQ message, by its SQS message id, to the work queue. The others received
+        while looking for it are made visible again at once."""
+        sqs = self.clients.sqs
+        held: dict[str, str] = {}  # message id -> receipt handle, of the ones we passed over
+        try:
+            while True:
+                messages = sqs.receive_message(
+                    QueueUrl=dlq_url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=1,
+                    VisibilityTimeout=60,
+                    MessageAttributeNames=["All"],
+                ).get("Messages", [])
+                wanted = [m for m in messages if m["MessageId"] == message_id]
+                held.update(
+                    {m["MessageId"]: m["ReceiptHandle"] for m in messages if m not in wanted}
+                )
+                if wanted:
+                    moved, _ = self._move(dlq_url, wanted[:1])
+                    result = "redriven" if moved else "failed"
+                    detail = "moved to the work queue" if moved else "the work queue refused it"
+                    return Outcome(message_id, "", result, detail)
+                if not messages:
+                    return Outcome(message_id, "", "not_found", "no such message in the DLQ")
+        finally:
+            handles = list(held.values())
+            for start in range(0, len(handles), 10):
+                sqs.change_message_visibility_batch(
+                    QueueUrl=dlq_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                        for i, handle in enumerate(handles[start : start + 10])
+                    ],
+                )
+
+    def _move(self, dlq_url: str, messages: list[dict[str, Any]]) -> tuple[int, int]:
+        """Copy received DLQ messages to the work queue, then delete the copied ones from the
+        DLQ (never before): returns (moved, failed)."""
+        sqs = self.clients.sqs
+        entries = [
+            {
+                "Id": str(index),
+                "MessageBody": message["Body"],
+                "MessageAttributes": _sendable(message.get("MessageAttributes", {})),
+            }
+            for index, message in enumerate(messages)
+        ]
+        sent = sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        done = {entry["Id"] for entry in sent.get("Successful", [])}
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=dlq_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(messages)
+                    if str(i) in done
+                ],
+            )
+        return len(done), len(sent.get("Failed", []))
 
     # Quarantine -----------------------------------------------------------------------------
 
@@ -405,6 +525,67 @@ class Operations:
         return outcome("released", f"as {envelope.id}")
 
 
+@dataclass
+class DeadLetter:
+    """A message in the DLQ and why its delivery failed."""
+
+    message_id: str
+    id: str | None = None
+    source: str | None = None
+    event_type: str | None = None
+    unreadable: str | None = None  # the message is not an envelope: why
+    record: dict[str, Any] | None = None
+
+    @classmethod
+    def read(cls, message_id: str, body: str) -> DeadLetter:
+        try:
+            envelope = Envelope.model_validate_json(body)
+        except ValueError:
+            return cls(message_id, unreadable="not an envelope (the worker cannot read it)")
+        return cls(message_id, envelope.id, envelope.source, envelope.event_type)
+
+    @property
+    def key(self) -> str | None:
+        return dedup_key(self.source, self.id) if self.source and self.id else None
+
+    @property
+    def status(self) -> str:
+        return str(self.record["status"]) if self.record else "unknown"
+
+    @property
+    def failures(self) -> int | None:
+        value = (self.record or {}).get("failures")
+        return int(value) if value is not None else None
+
+    @property
+    def reason(self) -> str:
+        if self.unreadable:
+            return self.unreadable
+        if self.record is None:
+            return "no dedup record (expired, or never acknowledged)"
+        error = self.record.get("last_error")
+        return str(error) if error else "no failure recorded"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "id": self.id,
+            "source": self.source,
+            "event_type": self.event_type,
+            "status": self.status,
+            "failures": self.failures,
+            "last_error": self.reason,
+        }
+
+
+def _dedup_keys(archive_keys: list[str]) -> list[str]:
+    """`archive/<source>/<yyyy>/<mm>/<dd>/<id>.json` -> `<source>#<id>` (storage.archive_prefix)."""
+    return [
+        dedup_key(key.split("/")[1], key.rsplit("/", 1)[-1].removesuffix(".json"))
+        for key in archive_keys
+    ]
+
+
 def _sendable(attributes: dict[str, Any]) -> dict[str, Any]:
     """Received attributes carry empty list fields SendMessage refuses: keep the values only."""
     kept = {}
@@ -427,61 +608,6 @@ def read_ids(lines: Iterable[str]) -> Iterator[tuple[str | None, str]]:
 
 # Sending ----------------------------------------------------------------------------------------
 
-DEFAULT_EVENTS = {"github": "ping", "stripe": "invoice.paid", "gitlab": "Push Hook"}
-
-
-def default_event(scheme: str) -> str:
-    return DEFAULT_EVENTS.get(scheme, "test.event")
-
-
-def sample_body(scheme: str, event_type: str, delivery_id: str, now: float) -> bytes:
-    """A plausible body carrying the id and event type where the sender puts them."""
-    document: dict[str, Any]
-    if scheme == "stripe":
-        invoice = {"id": f"in_{delivery_id[-12:]}", "object": "invoice", "amount_paid": 2000}
-        document = {
-            "id": delivery_id,
-            "object": "event",
-            "type": event_type,
-            "created": int(now),
-            "data": {"object": invoice | {"currency": "eur", "customer": "cus_demo"}},
-        }
-    elif scheme == "github":
-        if event_type == "pull_request":
-            document = {
-                "action": "opened",
-                "number": 1,
-                "pull_request": {
-                    "number": 1,
-                    "state": "open",
-                    "merged": False,
-                    "updated_at": datetime.fromtimestamp(now, UTC).isoformat(),
-                    "head": {"sha": hashlib.sha1(delivery_id.encode()).hexdigest()},
-                },
-                "repository": {"full_name": "octo-org/demo"},
-            }
-        else:
-            document = {"zen": "Design for failure.", "hook_id": 1}
-    elif scheme == "slack":
-        document = {
-            "type": "event_callback",
-            "event_id": delivery_id,
-            "event": {"type": event_type},
-        }
-    elif scheme in {"standard", "twilio"}:
-        document = {"type": event_type, "data": {"sent_by": "webhooks send"}}
-    else:
-        document = {"event": event_type, "sent_by": "webhooks send"}
-    return json.dumps(document).encode()
-
-
-@dataclass(frozen=True)
-class Signed:
-    url: str
-    headers: dict[str, str]
-    body: bytes
-    delivery_id: str
-
 
 def sign_delivery(
     source: Source,
@@ -489,26 +615,28 @@ def sign_delivery(
     *,
     event_type: str | None = None,
     body: bytes | None = None,
+    content_type: str | None = None,
+    encoding: Encoding | None = None,
     delivery_id: str | None = None,
-    now: float | None = None,
-) -> Signed:
-    """Sign like the real sender, with the source's first (current) secret."""
-    if source.scheme.sign is None:
+) -> SignedDelivery:
+    """Sign like the real sender (the sender simulator), with the source's current secret."""
+    if not can_sign(source):
         raise UsageError(
             f"source {source.name!r}: the {source.scheme.name} scheme is signed with the sender's"
             " private key, which we never hold; send from the sender itself"
         )
-    now = time.time() if now is None else now
-    event = event_type or default_event(source.scheme.name)
-    if delivery_id is None:
-        delivery_id = f"evt_{uuid.uuid4().hex}" if source.scheme.name == "stripe" else None
-    identifier = delivery_id or str(uuid.uuid4())
-    payload = body if body is not None else sample_body(source.scheme.name, event, identifier, now)
-    url = f"{base_url.rstrip('/')}/webhooks/{source.name}"
-    if source.scheme.name == "twilio":
-        url = signed_url(url, payload)
-    headers = source.sign(payload, url=url, now=now, event_type=event, delivery_id=identifier)
-    return Signed(url, headers, payload, identifier)
+    try:
+        return simulate(
+            source,
+            base_url=base_url,
+            event_type=event_type,
+            body=body,
+            content_type=content_type,
+            encoding=encoding,
+            sender_id=delivery_id,
+        )
+    except ValueError as error:  # an encoding this sender never uses
+        raise UsageError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -518,7 +646,7 @@ class Answer:
     delivery_id: str | None  # the receiver's X-Delivery-Id header, on every ack
 
 
-def post(signed: Signed, timeout: float = 15.0) -> Answer:
+def post(signed: SignedDelivery, timeout: float = 15.0) -> Answer:
     """POST it and read the answer. Only an unreachable URL raises."""
     request = urllib.request.Request(
         signed.url, data=signed.body, headers=signed.headers, method="POST"

@@ -4,12 +4,14 @@
 """
 
 from . import default, github, stripe
+from .payloads import UnreadablePayload
 from .registry import Event, Outcome, Processor, find_processor, processor, unregister
 
 __all__ = [
     "Event",
     "Outcome",
     "Processor",
+    "UnreadablePayload",
     "default",
     "find_processor",
     "github",

@@ -3,7 +3,9 @@
 GitHub sends one delivery per change (opened, synchronize, closed...), may deliver them out of
 order, and an operator may redeliver or replay any of them. The effect is one document per pull
 request, written only when the event is newer (`updated_at`) than what is stored: applying the
-same event twice, or an old one after a new one, changes nothing.
+same event twice, or an old one after a new one, changes nothing. A webhook set to GitHub's
+`application/x-www-form-urlencoded` content type sends the same JSON in a `payload` form field:
+`event.payload()` reads both.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from .registry import Event, Outcome, processor
 
 @processor("github", "pull_request")
 def track_pull_request(event: Event) -> Outcome:
-    document = event.json()
+    document = event.payload()
     pull: Any = document.get("pull_request") if isinstance(document, dict) else None
     repository: Any = document.get("repository") if isinstance(document, dict) else None
     if not isinstance(pull, dict) or not isinstance(repository, dict):

@@ -6,6 +6,10 @@
     def on_push(event: Event) -> dict[str, object]:
         ...  # an idempotent effect; the returned dict is recorded as the outcome
 
+`event.payload()` reads the body as its sender encoded it (JSON, a form, JSON inside a form's
+`payload` field); a body it cannot read raises `UnreadablePayload`, which fails the record with
+that reason logged.
+
 A processor runs at most once to completion per delivery: the worker records "processed" after it
 returns. If it raises, the message is retried, so an effect it made before raising must be
 idempotent (keyed by `event.id`).
@@ -13,11 +17,12 @@ idempotent (keyed by `event.id`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from .payloads import media_type, read_form, read_json, read_payload
 
 Outcome = dict[str, Any]
 
@@ -31,8 +36,25 @@ class Event:
     headers: dict[str, str]
     body: bytes
 
+    def header(self, name: str) -> str | None:
+        """A received header, by any capitalisation."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
+    def payload(self) -> Any:
+        """The event as its sender encoded it, by content type: a JSON body's document; the JSON
+        in a form's only field `payload` (GitHub's form setting, Slack interactivity); else a
+        form's fields as a dict (Twilio, Slack slash commands). Raises `UnreadablePayload`
+        (which the worker logs and fails the record with) for anything else."""
+        return read_payload(self.body, self.header("content-type"))
+
+    def form(self) -> dict[str, str | list[str]]:
+        """The body's form fields, whatever the content type says."""
+        return read_form(self.body, media_type(self.header("content-type"))[1])
+
     def json(self) -> Any:
-        return json.loads(self.body)
+        """The body as JSON, whatever the content type says (`payload()` reads forms too)."""
+        return read_json(self.body)
 
 
 Processor = Callable[[Event], Outcome | None]

@@ -17,7 +17,7 @@ from .registry import Event, Outcome, processor
 
 @processor("stripe", "invoice.paid")
 def mark_invoice_paid(event: Event) -> Outcome:
-    document = event.json()
+    document = event.payload()
     invoice: Any = document.get("data", {}).get("object") if isinstance(document, dict) else None
     if not isinstance(invoice, dict) or not isinstance(invoice.get("id"), str):
         # Retrying cannot fix a body without an invoice: record why and finish.

@@ -67,7 +67,9 @@ def effects_worker() -> Worker:
         plain.claim_lease_seconds,
         plain.processing_lease_seconds,
     )
-    worker = Worker(dedup, wiring.archive(settings, clients))
+    # With the queue, as the default worker: a busy delivery comes back when its lease ends.
+    queue = wiring.work_queue(settings, clients)
+    worker = Worker(dedup, wiring.archive(settings, clients), queue=queue)
     # Destinations forward as the real worker does (the flapping-destination scenario).
     forwarder = wiring.forwarder(settings, clients, worker.load_body)
     return worker if forwarder is None else replace(worker, forwarder=forwarder)

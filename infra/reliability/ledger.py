@@ -3,7 +3,8 @@
 Every delivery that got a 2xx must be archived byte-exact (ETag = MD5 of the body for every one,
 a full read-back of a sample) and have exactly one effect; one that never got a 2xx may be
 missing, but may not have two effects either. Effects come from the effects file written by the
-workers (infra/reliability/effects.py).
+workers (infra/reliability/effects.py). Every delivery counted as lost or doubled comes with its
+evidence (infra/reliability/evidence.py), so that a failure explains itself.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .evidence import flatten, log_mentions, read_journal, verdict
 from .senders import Delivery
 from .stack import Stack
+
+MAX_EVIDENCE = 50
 
 
 @dataclass
@@ -116,6 +120,7 @@ class Reconciliation:
     drained: bool = False
     dlq_depth: int = 0
     examples: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # per lost/doubled delivery
     statuses: Counter[int] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
@@ -146,6 +151,7 @@ def reconcile(
     s3 = stack.client("s3")
     rng = random.Random(7)
     sampled = set(rng.sample(range(len(deliveries)), min(sample, len(deliveries))))
+    suspects: list[tuple[Delivery, str, str]] = []  # (delivery, lost|doubled, problems)
     for position, delivery in enumerate(deliveries):
         cell = by_cell[delivery.cell]
         problems: list[str] = []
@@ -189,6 +195,9 @@ def reconcile(
                 ledger.unacked_processed += bool(effects.effects.get(delivery.key)) or committed > 0
         if problems and len(total.examples) < 20:
             total.examples.append(f"{delivery.cell} {delivery.key}: {', '.join(problems)}")
+        if problems and len(suspects) < MAX_EVIDENCE:
+            kind = "doubled" if doubles and problems[1:] == [] else "lost"
+            suspects.append((delivery, kind, ", ".join(problems)))
     for key in set(effects.effects) | set(effects.commits):
         if key not in sent_keys:
             total.unknown_effects += 1
@@ -196,4 +205,52 @@ def reconcile(
                 total.examples.append(f"effect for a delivery nobody sent: {key}")
     for cell in by_cell.values():
         cell.drained, cell.dlq_depth = total.drained, total.dlq_depth
+    total.evidence = gather_evidence(stack, suspects, index, effects, total.drained)
     return total, dict(by_cell)
+
+
+def gather_evidence(
+    stack: Stack,
+    suspects: list[tuple[Delivery, str, str]],
+    index: dict[str, dict[str, str]],
+    effects: Effects,
+    drained: bool,
+) -> list[dict[str, Any]]:
+    """For each lost or doubled delivery: its dedup record, archive objects, effects, what SQS
+    did with its messages, the log lines naming it, and a verdict drawn from those."""
+    if not suspects:
+        return []
+    assert stack.resources is not None
+    dynamodb = stack.client("dynamodb")
+    journal = stack.journal_file.exists()
+    trails = read_journal(stack.journal_file)
+    logs = [path for path in stack.log_paths() if path.stem in ("receiver", "worker")]
+    mentions = log_mentions(logs, {delivery.id for delivery, _, _ in suspects})
+    found = []
+    for delivery, kind, problems in suspects:
+        item = dynamodb.get_item(
+            TableName=stack.resources.table, Key={"pk": {"S": delivery.key}}, ConsistentRead=True
+        ).get("Item")
+        record = flatten(item)
+        if record is not None:
+            record.pop("outcome", None)  # the processor's result: long, and not evidence
+        trail = trails[delivery.key]
+        effect_pids = effects.effects.get(delivery.key, [])
+        found.append(
+            {
+                "key": delivery.key,
+                "cell": delivery.cell,
+                "problems": problems,
+                "statuses": delivery.statuses,
+                "verdict": verdict(kind, trail, record, len(effect_pids), drained, journal),
+                "dedup": record,
+                "archive": sorted(
+                    v for k, v in index.get(delivery.key, {}).items() if k.endswith("_key")
+                ),
+                "effects": effect_pids,
+                "commits": effects.commits.get(delivery.key, []),
+                "messages": trail.as_dict(),
+                "logs": dict(mentions.get(delivery.id, {})),
+            }
+        )
+    return found

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .evidence import describe
+
 TARGETS = {"faults": 10_000, "load": 20_000, "fuzz": 100_000}
 
 
@@ -177,4 +179,9 @@ def render(report: dict[str, Any]) -> str:
     if examples:
         lines.append("\nexamples:")
         lines += [f"  {e}" for e in examples[:20]]
+    evidence = ledger.get("evidence", []) + load["ledger"].get("evidence", [])
+    if evidence:
+        lines.append("\nevidence, for every delivery counted as lost or doubled:")
+        for found in evidence:
+            lines += describe(found)
     return "\n".join(lines)

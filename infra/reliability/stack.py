@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, Literal
 
 import boto3
 
+from handler.leases import check_lease
 from infra.processes import (
     EMULATOR_CREDENTIALS,
     free_port,
@@ -54,6 +55,11 @@ HARNESS_SETTINGS = {
     "MAX_BODY_BYTES": "1048576",
     "LOG_LEVEL": "INFO",
 }
+
+# A killed worker's messages come back after 8 s; maxReceiveCount high so that injected faults
+# park nothing in the DLQ (its depth is reported, and must be 0). Checked against the lease.
+VISIBILITY_TIMEOUT = 8
+MAX_RECEIVE_COUNT = 1000
 
 # The worker long-polls SQS for 1 s: its read timeout must outlast that (the receiver's short
 # timeouts are about answering senders in time; the worker has no one waiting).
@@ -116,14 +122,18 @@ class Stack:
         for service in SERVICES:
             port = free_port()
             self.moto_urls[service] = f"http://{HOST}:{port}"
+            # What SQS itself did with each message: the ledger's evidence for a lost delivery.
+            journal = {"MOTO_SQS_JOURNAL": str(self.journal_file)} if service == "sqs" else {}
             self.processes[f"moto-{service}"] = start_moto(
-                HOST, port, stdout=self.log("moto"), stderr=subprocess.STDOUT
+                HOST, port, env=journal, stdout=self.log("moto"), stderr=subprocess.STDOUT
             )
         self.aws_url = self.moto_urls["s3"]
+        lease = int({**HARNESS_SETTINGS, **self.settings}["PROCESSING_LEASE_SECONDS"])
+        check_lease(lease, VISIBILITY_TIMEOUT, MAX_RECEIVE_COUNT)  # handler/leases.py
         with _environment({**EMULATOR_CREDENTIALS, **self.endpoints(self.moto_urls)}):
-            # A killed worker's messages come back after 8 s; maxReceiveCount high so that
-            # injected faults park nothing in the DLQ (its depth is reported, and must be 0).
-            self.resources = create_resources(visibility_timeout=8, max_receive_count=1000)
+            self.resources = create_resources(
+                visibility_timeout=VISIBILITY_TIMEOUT, max_receive_count=MAX_RECEIVE_COUNT
+            )
         env = {
             **EMULATOR_CREDENTIALS,
             **HARNESS_SETTINGS,
@@ -173,6 +183,10 @@ class Stack:
     @property
     def effects_file(self) -> Path:
         return self.workdir / "effects.log"
+
+    @property
+    def journal_file(self) -> Path:
+        return self.workdir / "sqs-journal.log"
 
     @property
     def base_url(self) -> str:

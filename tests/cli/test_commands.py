@@ -42,7 +42,7 @@ def test_send_show_list(cli_stack: CliStack) -> None:
     assert shown["status"] == "processed"
     assert shown["outcome"] == {
         "processor": "github.pull_request",
-        "pull": "octo-org-demo-1",
+        "pull": "octo-org-hello-wörld-1347",  # the sample: GitHub's published example
         "changed": True,
     }
     assert shown["headers"]["x-github-delivery"] == delivery_id
@@ -50,7 +50,7 @@ def test_send_show_list(cli_stack: CliStack) -> None:
     assert "body" not in shown  # bodies only when asked
 
     with_body = cli_stack.cli_json("show", delivery_id, "--source", "github", "--body")
-    assert json.loads(with_body["body"])["repository"]["full_name"] == "octo-org/demo"
+    assert json.loads(with_body["body"])["repository"]["full_name"] == "octo-org/hello-wörld"
 
     listed = cli_stack.cli_json("list", "--source", "github", "--since", "1h")
     assert delivery_id in [row["id"] for row in listed]
@@ -200,6 +200,36 @@ def test_redrive_moves_every_dlq_message(cli_stack: CliStack) -> None:
     assert empty.exit_code == 0 and "moved 0" in empty.stdout
 
 
+def test_redrive_one_message_leaves_the_others(cli_stack: CliStack) -> None:
+    """`redrive --message ID`: the console's "Redrive" button runs this same Operations method."""
+    sqs, dlq, queue = (
+        cli_stack.client("sqs"),
+        cli_stack.resources.dlq_url,
+        cli_stack.resources.queue_url,
+    )
+    sent = [sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"one": n})) for n in range(12)]
+    chosen = sent[7]["MessageId"]
+    moved = cli_stack.cli_json("redrive", "--message", chosen)
+    assert moved["deliveries"] == [
+        {"id": chosen, "source": "", "result": "redriven", "detail": "moved to the work queue"}
+    ]
+    arrived = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    assert [json.loads(m["Body"]) for m in arrived["Messages"]] == [{"one": 7}]
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=arrived["Messages"][0]["ReceiptHandle"])
+    # The ones passed over while looking are visible again at once, not after a timeout.
+    assert cli_stack.cli_json("redrive", "--dry-run")["waiting"] == 11
+    missing = cli_stack.cli("redrive", "--message", chosen)
+    assert missing.exit_code == 1 and "not_found" in missing.stdout
+    assert cli_stack.cli_json("redrive")["moved"] == 11
+    while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages"):
+        sqs.delete_message_batch(
+            QueueUrl=queue,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)
+            ],
+        )
+
+
 def rotated_delivery(stack: CliStack, body: bytes) -> SignedRequest:
     """A GitHub delivery signed with the new secret the receiver does not know yet."""
     url = f"{stack.base_url}/webhooks/rotating"
@@ -347,14 +377,44 @@ def test_clear_errors_without_tracebacks(cli_stack: CliStack) -> None:
 
     unknown = cli_stack.cli("send", "nope", "--url", cli_stack.base_url)
     assert unknown.exit_code == 2 and "no source named 'nope'" in unknown.output
-    discord = cli_stack.cli("send", "discord", "--url", cli_stack.base_url)
-    assert discord.exit_code == 2 and "private key" in discord.output
+    form = cli_stack.cli("send", "stripe", "--url", cli_stack.base_url, "--encoding", "form")
+    assert form.exit_code == 2 and "stripe senders do not post form bodies" in form.output
+    odd = cli_stack.cli("send", "stripe", "--url", cli_stack.base_url, "--encoding", "xml")
+    assert odd.exit_code == 2 and "--encoding is json, form or payload" in odd.output
     nothing = cli_stack.cli("replay")
     assert nothing.exit_code == 2 and "say what to replay" in nothing.output
     bad_time = cli_stack.cli("list", "--since", "yesterday")
     assert bad_time.exit_code == 2 and "cannot read the time" in bad_time.output
     unreachable = cli_stack.cli("send", "github", "--url", "http://127.0.0.1:9")
     assert unreachable.exit_code == 1 and "cannot reach" in unreachable.output
+
+
+def test_send_signs_each_encoding_its_sender_uses(cli_stack: CliStack) -> None:
+    """The simulator's samples: GitHub's form content type, Slack's forms, the demo Discord key."""
+    for source, encoding, status in (
+        ("github", "payload", 202),
+        ("slack", "form", 200),
+        ("slack", "payload", 200),
+        ("twilio", "form", 200),
+        ("discord", "json", 202),
+    ):
+        answer = cli_stack.cli_json(
+            "send", source, "--url", cli_stack.base_url, "--encoding", encoding
+        )
+        assert (answer["status"], bool(answer["delivery_id"])) == (status, True), answer
+    assert cli_stack.drain() == (5, 0)
+
+
+def test_send_takes_the_receiver_url_from_webhooks_url(cli_stack: CliStack) -> None:
+    """`make run` on another PORT prints `export WEBHOOKS_URL=...`: send needs no --url then."""
+    answer = cli_stack.cli_json("send", "github", env={"WEBHOOKS_URL": cli_stack.base_url})
+    assert answer["status"] == 202
+    assert str(answer["url"]).startswith(f"{cli_stack.base_url}/webhooks/github")
+    # --url still wins over the environment.
+    unreachable = cli_stack.cli(
+        "send", "github", "--url", "http://127.0.0.1:9", env={"WEBHOOKS_URL": cli_stack.base_url}
+    )
+    assert unreachable.exit_code == 1 and "http://127.0.0.1:9" in unreachable.output
 
 
 def test_module_entry_point() -> None:

@@ -429,3 +429,60 @@ def test_outputs_expose_no_secret(template: dict[str, Any]) -> None:
     text = json.dumps(template["Outputs"])
     assert "resolve:secretsmanager" not in text and "resolve:ssm-secure" not in text
     assert "SecretString" not in text
+
+
+# ----------------------------------------------------------------------------- leases
+
+
+def test_processing_lease_ends_before_the_work_queue_dead_letters(template: dict[str, Any]) -> None:
+    """handler/leases.py's rule for every worker timeout the template allows and the smallest,
+    default and largest maxReceiveCount: a crashed worker's deliveries are never dead-lettered."""
+    from handler.leases import lease_problem
+
+    parameters = template["Parameters"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["PROCESSING_LEASE_SECONDS"] == {"Ref": "WorkerTimeout"}
+    worker = template["Resources"]["WorkerFunction"]["Properties"]
+    assert worker["Timeout"] == {"Ref": "WorkerTimeout"}
+    assert worker["Environment"]["Variables"]["WORKER_TIMEOUT_SECONDS"] == {"Ref": "WorkerTimeout"}
+    queue = template["Resources"]["WorkQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] == {
+        "Fn::FindInMap": [
+            "WorkerTimeoutToVisibility",
+            {"Ref": "WorkerTimeout"},
+            "VisibilityTimeout",
+        ]
+    }
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
+    receives = parameters["MaxReceiveCount"]
+    mapping = template["Mappings"]["WorkerTimeoutToVisibility"]
+    checked = 0
+    for timeout in parameters["WorkerTimeout"]["AllowedValues"]:
+        visibility = int(mapping[str(timeout)]["VisibilityTimeout"])
+        for max_receive in (receives["MinValue"], receives["Default"], receives["MaxValue"]):
+            lease = int(timeout)  # PROCESSING_LEASE_SECONDS = WorkerTimeout
+            assert lease_problem(lease, visibility, int(max_receive), int(timeout)) is None, (
+                timeout,
+                max_receive,
+            )
+            checked += 1
+    assert checked == 3 * len(parameters["WorkerTimeout"]["AllowedValues"])
+
+
+def test_worker_may_send_a_busy_message_back_for_its_lease(resources: dict[str, Any]) -> None:
+    """The worker calls ChangeMessageVisibility on a busy record (handler/worker.py)."""
+    statements = resources["WorkerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    consume = next(s for s in statements if s.get("Sid") == "ConsumeWork")
+    assert "sqs:ChangeMessageVisibility" in consume["Action"]
+    assert "sqs:GetQueueAttributes" in consume["Action"]
+    assert consume["Resource"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
+
+
+def test_sam_local_queue_matches_the_templates_default(template: dict[str, Any]) -> None:
+    """`make sam-api`/`sam-invoke` create the queue the deployed worker would read its lease
+    rule from: the template's visibility for the default WorkerTimeout."""
+    from infra.sam_local import TEMPLATE_VISIBILITY_TIMEOUT
+
+    default = str(template["Parameters"]["WorkerTimeout"]["Default"])
+    mapping = template["Mappings"]["WorkerTimeoutToVisibility"][default]
+    assert int(mapping["VisibilityTimeout"]) == TEMPLATE_VISIBILITY_TIMEOUT

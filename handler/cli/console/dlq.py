@@ -1,0 +1,101 @@
+"""A look into the dead-letter queue without taking anything out of it.
+
+SQS has no "peek": messages are received with a short visibility timeout and made visible again
+at once, so a worker or a redrive running meanwhile is held up for at most that long. The reason
+a message is there is the delivery's `last_error` from its dedup record (what the processor
+raised); a message with none failed before the processor ran (an unreadable body, a timeout).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ...dedup import dedup_key
+from ..operations import Operations
+
+PEEK_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class DlqMessage:
+    message_id: str
+    delivery_id: str | None
+    source: str | None
+    event_type: str | None
+    receive_count: int
+    sent_at: datetime | None
+    reason: str
+    status: str | None  # the dedup record's
+
+
+def _when(attributes: dict[str, Any], name: str) -> datetime | None:
+    value = str(attributes.get(name) or "")
+    return datetime.fromtimestamp(int(value) / 1000, UTC) if value.isdigit() else None
+
+
+def peek(operations: Operations, dlq_url: str, limit: int = 200) -> list[DlqMessage]:
+    sqs = operations.clients.sqs
+    seen: dict[str, dict[str, Any]] = {}
+    try:
+        while len(seen) < limit:
+            messages = sqs.receive_message(
+                QueueUrl=dlq_url,
+                MaxNumberOfMessages=min(10, limit - len(seen)),
+                WaitTimeSeconds=0,
+                VisibilityTimeout=PEEK_SECONDS,
+                AttributeNames=["All"],
+            ).get("Messages", [])
+            fresh = [m for m in messages if m["MessageId"] not in seen]
+            if not fresh:
+                break
+            seen.update({m["MessageId"]: m for m in fresh})
+    finally:
+        handles = [m["ReceiptHandle"] for m in seen.values()]
+        for start in range(0, len(handles), 10):
+            sqs.change_message_visibility_batch(
+                QueueUrl=dlq_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                    for i, handle in enumerate(handles[start : start + 10])
+                ],
+            )
+    envelopes = {message_id: _envelope(m["Body"]) for message_id, m in seen.items()}
+    keys = [dedup_key(e["source"], e["id"]) for e in envelopes.values() if e]
+    records = operations.records(keys)
+    found = []
+    for message_id, message in seen.items():
+        envelope = envelopes[message_id]
+        attributes = message.get("Attributes", {})
+        record = records.get(dedup_key(envelope["source"], envelope["id"])) if envelope else None
+        if envelope is None:
+            reason = "not a delivery envelope: the worker cannot read it"
+        elif record is None:
+            reason = "no dedup record (expired?)"
+        else:
+            reason = str(record.get("last_error") or "no error recorded: failed before processing")
+        found.append(
+            DlqMessage(
+                message_id=message_id,
+                delivery_id=envelope["id"] if envelope else None,
+                source=envelope["source"] if envelope else None,
+                event_type=envelope.get("event_type") if envelope else None,
+                receive_count=int(attributes.get("ApproximateReceiveCount", 0)),
+                sent_at=_when(attributes, "SentTimestamp"),
+                reason=reason,
+                status=str(record["status"]) if record else None,
+            )
+        )
+    return sorted(found, key=lambda m: m.sent_at or datetime.min.replace(tzinfo=UTC))
+
+
+def _envelope(body: str) -> dict[str, Any] | None:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or not {"id", "source"} <= document.keys():
+        return None
+    return {k: str(v) for k, v in document.items() if k in {"id", "source", "event_type"}}
