@@ -42,7 +42,7 @@ from .stack import Stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # Past this, the run stops itself (everything it started is stopped on the way out).
-HARD_LIMIT = {"quick": 200, "full": 720}
+HARD_LIMIT = {"quick": 200, "full": 660}
 
 
 class Overtime(Exception):
@@ -132,8 +132,8 @@ FULL = Plan(
     slow_seconds=4,
     drain_timeout=60,
     workers=3,
-    forwards=600,
-    forwards_budget=30,
+    forwards=300,
+    forwards_budget=20,
     forward_kills=4,
 )
 

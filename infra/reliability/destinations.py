@@ -92,11 +92,11 @@ def run_flapping(
     stop_chaos = threading.Event()
 
     def chaos() -> None:
-        # Kill a worker now and then while forwards are in flight; start it again at once.
+        # Kill a worker every second or so while forwards (first attempts and retries) are in
+        # flight; start it again at once. Runs into the drain: retries go on after the sends.
         names = [name for name in stack.processes if name.startswith("worker")]
-        gap = max(budget / (kills + 1), 0.5)
         for n in range(kills):
-            if stop_chaos.wait(gap):
+            if stop_chaos.wait(1.0 + rng.random()):
                 return
             name = names[n % len(names)]
             stack.kill(name)
@@ -108,16 +108,16 @@ def run_flapping(
     sender.deadline = deadline
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda d: sender.send(d, random.Random(d.id)), deliveries))
-    stop_chaos.set()
-    chaos_thread.join(10)
     acked = {d.id for d in deliveries if d.acked}
     result.acked = len(acked)
     drain_until = time.monotonic() + drain_timeout
     while time.monotonic() < drain_until:
-        if acked <= set(destination.effects(PATH)):
+        if acked <= set(destination.effects(PATH)) and not chaos_thread.is_alive():
             result.drained = True
             break
         time.sleep(0.5)
+    stop_chaos.set()
+    chaos_thread.join(10)
     effects = destination.effects(PATH)
     result.effects = len(set(effects) & acked)
     result.lost = len(acked - set(effects))
