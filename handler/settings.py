@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     worker_timeout_seconds: int | None = Field(default=None, ge=1)
     retry_after_seconds: int = Field(default=5, ge=1)
 
+    # Destinations (handler/destinations): off, the worker neither reads the sources config nor
+    # forwards. Dead-lettered forwards also go to the DLQ (empty: recorded and logged only).
+    forward_destinations: bool = True
+    destinations_dlq_url: str = ""
+
     ack_policy: Literal["durable", "instant"] = "durable"
 
     # Deliveries refused for their signature are kept (capped, rate-limited) for re-verification.

@@ -5,6 +5,11 @@
 scheme = "github"
 secrets = ["env:GITHUB_WEBHOOK_SECRET", "ssm:/webhooks/github-old"]   # any may verify
 tolerance_seconds = 300
+
+[[sources.github.destinations]]   # optional: forward verified deliveries (handler/destinations)
+name = "ci"
+url = "https://ci.example.com/hooks"
+secret = "env:CI_WHSEC"
 ```
 """
 
@@ -16,13 +21,17 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from .errors import ConfigError
 from .settings import Settings
 from .signatures import SCHEMES, Scheme, SchemeOptions, SigningInput
+from .signatures.standard import decode_secret
+
+if TYPE_CHECKING:
+    from .destinations.config import Destination
 
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -36,6 +45,7 @@ class Source:
     scheme: Scheme[Any]
     secrets: tuple[str, ...] = field(repr=False)  # never let a secret reach a log through repr()
     options: SchemeOptions
+    destinations: tuple[Destination, ...] = ()  # where verified deliveries are forwarded
 
     def sign(
         self,
@@ -146,6 +156,7 @@ def parse_source(
         raise ConfigError(f"{where}: field 'secrets': expected a non-empty list")
     if not all(isinstance(secret, str) and secret for secret in secrets):
         raise ConfigError(f"{where}: field 'secrets': every entry must be a non-empty string")
+    raw_destinations = fields.pop("destinations", [])
     try:
         options = scheme.options.model_validate(fields)
     except ValidationError as error:
@@ -164,7 +175,18 @@ def parse_source(
                 scheme.check_secret(resolved[-1])
             except ValueError as error:
                 raise ConfigError(f"{where}: field 'secrets[{index}]': {error}") from None
-    return Source(name, scheme, tuple(resolved), options)
+    if not raw_destinations:
+        return Source(name, scheme, tuple(resolved), options)
+    # Imported only when a source has destinations: no cost to the receiver's cold start else.
+    from .destinations.config import parse_destinations
+
+    destinations = parse_destinations(
+        name,
+        raw_destinations,
+        lambda value: resolve_reference(value, resolve_aws, env),
+        decode_secret,
+    )
+    return Source(name, scheme, tuple(resolved), options, destinations)
 
 
 def load_sources(

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
 from .aws import AwsClients, client_config, new_client
 from .dedup import DedupTable
 from .ingest import Receiver
-from .queue import WorkQueue
+from .queue import Envelope, WorkQueue
 from .settings import Settings, get_settings
 from .sources import Source, aws_resolver, load_sources
 from .storage import Archive
+
+if TYPE_CHECKING:
+    from .destinations.forwarder import Forwarder
+
+# Forwarding records outlive the longest retry horizon (14 days) by a week, for operators.
+FORWARD_RECORD_EXTRA_SECONDS = 21 * 24 * 3600
 
 
 @cache
@@ -65,4 +73,31 @@ def receiver(settings: Settings, clients: AwsClients, sources: dict[str, Source]
         dedup=dedup_table(settings, clients),
         queue=work_queue(settings, clients),
         archive=archive(settings, clients),
+    )
+
+
+def forwarder(
+    settings: Settings, clients: AwsClients, load_body: Callable[[Envelope], bytes]
+) -> Forwarder | None:
+    """The worker's forwarder, or None when no source has destinations (then the forwarding
+    modules are never imported)."""
+    if not settings.forward_destinations:
+        return None
+    by_source = {name: s.destinations for name, s in sources(settings).items() if s.destinations}
+    if not by_source:
+        return None
+    from .destinations.forwarder import Forwarder
+    from .destinations.state import ForwardTable
+
+    return Forwarder(
+        table=ForwardTable(
+            clients.dynamodb,
+            settings.idempotency_table,
+            ttl_seconds=settings.dedup_ttl_seconds + FORWARD_RECORD_EXTRA_SECONDS,
+        ),
+        sqs=clients.sqs,
+        queue_url=work_queue(settings, clients).url,
+        dlq_url=settings.destinations_dlq_url,
+        destinations=by_source,
+        load_body=load_body,
     )

@@ -11,9 +11,9 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from . import metrics, snapstart, wiring
 from .aws import AWS_ERRORS, error_code
 from .dedup import DedupTable, Hold, dedup_key
+from .destinations import WAKE_UP_PREFIX
 from .leases import check_lease, queue_timing
 from .logs import logger
 from .processors import Event, Outcome, find_processor
@@ -34,6 +35,9 @@ from .queue import Envelope, WorkQueue
 from .retries import DEFAULT_BACKOFF, Backoff, retry
 from .settings import Settings, get_settings
 from .storage import Archive, meta_key
+
+if TYPE_CHECKING:
+    from .destinations.forwarder import Forwarder
 
 
 class DeliveryBusy(Exception):
@@ -58,11 +62,15 @@ class Worker:
     # The work queue, to send a busy message back for its lease's remaining time (Lambda's SQS
     # event source leaves a failed record's visibility to us). None: it waits out the queue's.
     queue: WorkQueue | None = None
+    forwarder: Forwarder | None = None  # set when a source has destinations
 
     def handle(self, envelope: Envelope) -> Outcome | None:
         log = {"delivery_id": envelope.id, "source": envelope.source}
         body = self.load_body(envelope)
         self.ensure_archived(envelope, body)
+        if self.forwarder is not None:
+            # Independent of the processor: each destination's record makes a repeat a no-op.
+            self.forwarder.forward_delivery(envelope, body)
         key = dedup_key(envelope.source, envelope.id)
         hold, token = self.dedup.hold_for_processing(key, self.clock())
         if hold is Hold.DONE:
@@ -128,6 +136,9 @@ class Worker:
         self.archive.record(envelope, body, body_written=envelope.body_key is not None)
 
     def handle_record(self, record: SQSRecord) -> Outcome | None:
+        if record.body.startswith(WAKE_UP_PREFIX):
+            self.wake_up(record.body)
+            return None
         try:
             envelope = Envelope.model_validate_json(record.body)
         except ValidationError as error:
@@ -147,6 +158,13 @@ class Worker:
             except Exception as error:
                 self.record_failed(record, envelope, error)
                 raise
+
+    def wake_up(self, body: str) -> None:
+        """A destination's retry is due (handler/destinations/forwarder.py)."""
+        if self.forwarder is None:
+            logger.warning("forwarding wake-up but no destinations are configured; dropped")
+            return
+        self.forwarder.wake_up(body)
 
     def record_failed(self, record: SQSRecord, envelope: Envelope | None, error: Exception) -> None:
         """One log line per failed record, and the reason kept on its dedup record.
@@ -223,9 +241,11 @@ def default_worker() -> Worker:
     settings, clients = get_settings(), wiring.default_clients()
     queue = wiring.work_queue(settings, clients)
     check_queue_timing(settings, queue)
-    return Worker(
+    worker = Worker(
         wiring.dedup_table(settings, clients), wiring.archive(settings, clients), queue=queue
     )
+    forwarder = wiring.forwarder(settings, clients, worker.load_body)
+    return worker if forwarder is None else replace(worker, forwarder=forwarder)
 
 
 def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:

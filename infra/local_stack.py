@@ -2,6 +2,7 @@
 
 Environment: LOCAL_AWS=0 skips the embedded moto server (then AWS_ENDPOINT_URL or real AWS
 credentials are used), LOCAL_AWS_PORT (5000), LOCAL_WORKER=0 leaves messages in the queue,
+LOCAL_DESTINATION=0 skips the echo destination the demo `relay` source forwards to (port 8099),
 HOST (127.0.0.1), PORT (8000), WEBHOOK_SOURCES_FILE (infra/demo-sources.toml),
 QUEUE_VISIBILITY_TIMEOUT (30) and QUEUE_MAX_RECEIVE_COUNT (5) for the work queue it creates.
 Settings whose processing lease could outlive the queue's receives are refused before anything
@@ -16,6 +17,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,16 +30,31 @@ from handler.leases import check_lease
 from handler.settings import Settings
 
 from .local_worker import CONFIG_EXIT
-from .processes import EMULATOR_CREDENTIALS, start_moto, start_receiver, start_worker, stop
+from .processes import (
+    EMULATOR_CREDENTIALS,
+    start_destination,
+    start_moto,
+    start_receiver,
+    start_worker,
+    stop,
+)
 from .resources import MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT, create_resources
 
 DEMO_SOURCES = Path(__file__).with_name("demo-sources.toml")
+DEMO_DESTINATION_PORT = 8099  # the demo `relay` source's destination URL names this port
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def demo_curl(base_url: str, sources_file: str) -> str | None:
     """A copy-paste command sending a correctly signed GitHub delivery, if a source uses GitHub."""
     sources = wiring.sources(Settings(webhook_sources_file=sources_file))
-    github = next((s for s in sources.values() if s.scheme.name == "github"), None)
+    github = sources.get("github") or next(
+        (s for s in sources.values() if s.scheme.name == "github"), None
+    )
     if github is None:
         return None
     body = json.dumps({"zen": "Design for failure.", "hook_id": 1}).encode()
@@ -131,6 +148,12 @@ def main() -> int:
         env.update(resources.environment())
         sources_file = os.environ.get("WEBHOOK_SOURCES_FILE") or str(DEMO_SOURCES)
         env["WEBHOOK_SOURCES_FILE"] = sources_file
+        if os.environ.get("LOCAL_DESTINATION", "1") != "0" and sources_file == str(DEMO_SOURCES):
+            if port_in_use(DEMO_DESTINATION_PORT):  # another stack's: forwards go there
+                print(f"destination: port {DEMO_DESTINATION_PORT} is in use; not started")
+            else:
+                processes["destination"] = start_destination(DEMO_DESTINATION_PORT)
+            print(f"destination (relay -> echo): http://127.0.0.1:{DEMO_DESTINATION_PORT}/relay")
         if os.environ.get("LOCAL_WORKER", "1") != "0":
             processes["worker"] = start_worker(env)
         processes["receiver"] = start_receiver(host, port, env)
@@ -145,6 +168,9 @@ def main() -> int:
         if command:
             print("\nsend a signed demo delivery (twice: the second is a duplicate):")
             print(f"\n  {command}\n")
+            if "destination" in processes:
+                print("forwarded to the echo destination: the same, to /webhooks/relay, with")
+                print("  webhooks send relay --url " + base_url + "\n")
         print("the web console (prints a one-time URL to open):")
         print(f"\n  {console_command(env)}\n")
         print("Ctrl-C stops everything.", flush=True)

@@ -83,6 +83,21 @@ def start_receiver(
     return process
 
 
+def start_destination(port: int, **kwargs: Any) -> subprocess.Popen[bytes]:
+    """The echo destination (infra/destination_server.py) the demo `relay` source forwards to."""
+    args = [sys.executable, "-m", "infra.destination_server", "--port", str(port)]
+    process = start(args, **kwargs)
+    deadline = time.monotonic() + 15
+    while True:  # it answers POST only: wait for the port to accept connections
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the destination on port {port} did not start") from None
+            time.sleep(0.1)
+
+
 def start_worker(env: Mapping[str, str], **kwargs: object) -> subprocess.Popen[bytes]:
     return start([sys.executable, "-m", "infra.local_worker"], env, **kwargs)
 

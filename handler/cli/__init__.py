@@ -586,5 +586,11 @@ def quarantine_replay(
     summary(outcomes, "quarantine replay", as_json, dry_run)
 
 
+# Registered after the helpers above, which the module uses.
+from .destinations import app as destinations_app  # noqa: E402
+
+app.add_typer(destinations_app, name="destinations")
+
+
 def main(argv: Iterable[str] | None = None) -> None:
     app(args=list(argv) if argv is not None else None, prog_name="webhooks")

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .destinations import flapping_destination, run_flapping, sources_toml
 from .faults import run_duplicates, run_matrix
 from .fuzz import http_fuzz, parser_fuzz
 from .ledger import queue_depth, reconcile
@@ -41,7 +42,7 @@ from .stack import Stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # Past this, the run stops itself (everything it started is stopped on the way out).
-HARD_LIMIT = {"quick": 170, "full": 660}
+HARD_LIMIT = {"quick": 200, "full": 660}
 
 
 class Overtime(Exception):
@@ -77,6 +78,9 @@ class Plan:
     slow_seconds: float
     drain_timeout: float
     workers: int
+    forwards: int
+    forwards_budget: float
+    forward_kills: int
     minutes: float | None = None  # set by --minutes (for_minutes)
 
 
@@ -102,6 +106,9 @@ QUICK = Plan(
     slow_seconds=1.5,
     drain_timeout=25,
     workers=2,
+    forwards=60,
+    forwards_budget=6,
+    forward_kills=2,
 )
 FULL = Plan(
     name="full",
@@ -125,6 +132,9 @@ FULL = Plan(
     slow_seconds=4,
     drain_timeout=60,
     workers=3,
+    forwards=300,
+    forwards_budget=20,
+    forward_kills=4,
 )
 
 
@@ -233,7 +243,9 @@ def run(plan: Plan, workdir: Path, seed: int) -> dict[str, Any]:
 
     # -- load, fuzz, memory: uvicorn + moto server, no proxy ------------------------------------
     t1 = time.monotonic()
-    with Stack(workdir / "load", proxy=False, workers=plan.workers) as stack:
+    destination = flapping_destination()
+    extra = sources_toml(destination.url("/flapping"))
+    with Stack(workdir / "load", proxy=False, workers=plan.workers, extra_sources=extra) as stack:
         signer = Signer(sources, stack.base_url)
         load_deliveries, load = run_load(
             signer,
@@ -277,6 +289,18 @@ def run(plan: Plan, workdir: Path, seed: int) -> dict[str, Any]:
             drain_timeout=plan.drain_timeout,
             known_keys=fuzz.accepted_keys,
         )
+        # -- a destination that flaps, while workers are SIGKILLed ----------------------------
+        forwarding = run_flapping(
+            stack,
+            Signer(load_harness_sources(stack.workdir / "sources.toml"), stack.base_url),
+            destination,
+            count=plan.forwards,
+            budget=plan.forwards_budget,
+            drain_timeout=plan.drain_timeout * 2,
+            kills=plan.forward_kills,
+            seed=seed + 4,
+        )
+        report["destinations"] = forwarding.as_dict()
         stack.stop_workers()
         scan_at_rest(stack, scanner)
         scanner.scan_files(stack.log_paths())
@@ -293,6 +317,7 @@ def run(plan: Plan, workdir: Path, seed: int) -> dict[str, Any]:
             "seconds": round(t3 - t2, 1),
         }
         report["memory"] = {**memory.as_dict(), "seconds": round(t4 - t3, 1)}
+    destination.stop()
     report["secrets"] = {
         "secret_values": len(scanner.secrets),
         "items_scanned": scanner.scanned_items,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from handler import wiring
@@ -69,7 +69,10 @@ def effects_worker() -> Worker:
     )
     # With the queue, as the default worker: a busy delivery comes back when its lease ends.
     queue = wiring.work_queue(settings, clients)
-    return Worker(dedup, wiring.archive(settings, clients), queue=queue)
+    worker = Worker(dedup, wiring.archive(settings, clients), queue=queue)
+    # Destinations forward as the real worker does (the flapping-destination scenario).
+    forwarder = wiring.forwarder(settings, clients, worker.load_body)
+    return worker if forwarder is None else replace(worker, forwarder=forwarder)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ def verdicts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     memory = report["memory"]
     secrets = report["secrets"]
     iam = report["iam"]
+    forwards = report["destinations"]
 
     def ledger_ok(ledger: dict[str, Any]) -> bool:
         return bool(
@@ -48,6 +49,15 @@ def verdicts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "count": load["sent"],
         },
         "memory": {"ok": memory["server_errors"] == 0 and memory["healthy_after"]},
+        "destinations": {
+            "ok": forwards["lost"] == 0
+            and forwards["drained"]
+            and forwards["bad_signatures"] == 0
+            and forwards["acked"] == forwards["sent"]
+            # a SIGKILL can repeat the one attempt its worker had in flight, never more
+            and forwards["extra_2xx"] <= forwards["worker_kills"],
+            "count": forwards["sent"],
+        },
         "secrets": {"ok": secrets["hits_logs_and_responses"] == 0},
         "iam": {"ok": (not iam.get("checked")) or iam["wildcards"] == 0},
     }
@@ -72,6 +82,7 @@ def render(report: dict[str, Any]) -> str:
     secrets = report["secrets"]
     iam = report["iam"]
     genuine = fuzz["http"]["genuine_accepted"]
+    fwd = report["destinations"]
 
     def ok(name: str) -> str:
         verdict = v[name]
@@ -117,6 +128,15 @@ def render(report: dict[str, Any]) -> str:
             f"(senders held {load['paused_seconds']} s for queue backlog); "
             f"archived+processed once: lost {load['ledger']['lost']}, double "
             f"{load['ledger']['double_effects']}, drained {load['ledger']['drained']}",
+        ],
+        [
+            "flapping destination",
+            ok("destinations"),
+            f"{fwd['sent']:,} deliveries forwarded to a destination answering 503 to "
+            f"{fwd['answered_503']:,} of {fwd['requests']:,} requests, worker kills "
+            f"{fwd['worker_kills']}: acked {fwd['acked']:,}, effects {fwd['effects']:,}, lost "
+            f"{fwd['lost']}, extra 2xx (deduped by webhook-id) {fwd['extra_2xx']}, bad "
+            f"signatures {fwd['bad_signatures']}, drained {fwd['drained']} in {fwd['seconds']} s",
         ],
         [
             "oversize / slow",

@@ -92,6 +92,7 @@ class Stack:
     moto_urls: dict[str, str] = field(default_factory=dict)
     resources: Resources | None = None
     killed_pids: set[int] = field(default_factory=set)
+    extra_sources: str = ""  # TOML appended to the sources file (a scenario's own sources)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def __enter__(self) -> Stack:
@@ -115,7 +116,7 @@ class Stack:
         sources = self.workdir / "sources.toml"
         shutil.copy(DEMO_SOURCES, sources)
         with sources.open("a") as handle:
-            handle.write(ROTATING)
+            handle.write(ROTATING + self.extra_sources)
         # One moto server per service: moto is CPU-bound on one core (GIL) and is the
         # bottleneck of the whole stack; three processes let S3, SQS and DynamoDB overlap.
         for service in SERVICES:

@@ -230,21 +230,33 @@ def test_iam_grants_exactly_what_each_function_needs(resources: dict[str, Any]) 
     worker = grants("WorkerRole")
     assert worker["s3"] == {"s3:GetObject", "s3:PutObject"}
     assert worker["dynamodb"] == {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"}
+    # SendMessage, ssm and secretsmanager only with Destinations=Enabled (both Fn::If branches
+    # are read here): the wake-ups, the destinations' dead-letters, the config and its secrets.
     assert worker["sqs"] == {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
         "sqs:GetQueueAttributes",
+        "sqs:SendMessage",
     }
-    assert "ssm" not in worker and "secretsmanager" not in worker
+    assert worker["ssm"] == {"ssm:GetParameter"}
+    assert worker["secretsmanager"] == {"secretsmanager:GetSecretValue"}
+    for statement in resources["WorkerRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ]:
+        if "Fn::If" in statement:
+            assert statement["Fn::If"][0] in {"ForwardsDestinations", "ForwardsWithKmsKey"} or (
+                statement["Fn::If"][1].get("Sid") == "Tracing"
+            )
 
 
 def test_config_permissions_are_scoped_to_the_configured_names(resources: dict[str, Any]) -> None:
-    statements = {s.get("Sid"): s for s in iam.statements(resources["ReceiverRole"]["Properties"])}
-    ssm = json.dumps(statements["SourcesConfigParameters"]["Resource"])
-    secrets = json.dumps(statements["SigningSecrets"]["Resource"])
-    assert ":parameter${ConfigParameterPath}*" in ssm
-    assert ":secret:${SecretsNamePrefix}*" in secrets
+    for role in ("ReceiverRole", "WorkerRole"):
+        statements = {s.get("Sid"): s for s in iam.statements(resources[role]["Properties"])}
+        ssm = json.dumps(statements["SourcesConfigParameters"]["Resource"])
+        secrets = json.dumps(statements["SigningSecrets"]["Resource"])
+        assert ":parameter${ConfigParameterPath}*" in ssm
+        assert ":secret:${SecretsNamePrefix}*" in secrets
 
 
 def test_data_permissions_target_this_stacks_resources(resources: dict[str, Any]) -> None:
@@ -257,6 +269,8 @@ def test_data_permissions_target_this_stacks_resources(resources: dict[str, Any]
         for s in iam.statements(resources[role]["Properties"]):
             services = {a.partition(":")[0] for a in iam.as_list(s["Action"])}
             for service, resource in expected.items():
+                if s.get("Sid") == "ForwardDeadLetters":
+                    resource = {"Fn::GetAtt": ["DestinationsDeadLetterQueue", "Arn"]}
                 if service in services:
                     assert s["Resource"] == resource, (role, s)
 
@@ -382,6 +396,11 @@ def test_alarms_cover_dlq_depth_receiver_5xx_and_worker_errors(resources: dict[s
     )
     assert find("AWS/ApiGateway", "5xx", {"Ref": "WebhookApi"})
     assert find("AWS/Lambda", "Errors", {"Ref": "WorkerFunction"})
+    assert find(
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"Fn::GetAtt": ["DestinationsDeadLetterQueue", "QueueName"]},
+    )
     for alarm in alarms:
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["TreatMissingData"] == "notBreaching"

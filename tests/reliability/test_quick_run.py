@@ -100,3 +100,15 @@ def test_template_grants_no_wildcard_data_access(report: dict[str, Any]) -> None
 
 def test_report_table_is_printed(report: dict[str, Any]) -> None:
     assert "fault matrix" in report["stdout"] and "load (c=32)" in report["stdout"]
+
+
+def test_a_flapping_destination_loses_nothing_and_repeats_only_killed_attempts(
+    report: dict[str, Any],
+) -> None:
+    forwards = report["destinations"]
+    assert forwards["sent"] >= 50 and forwards["acked"] == forwards["sent"]
+    assert forwards["answered_503"] > 0 and forwards["worker_kills"] > 0  # it did flap and crash
+    assert forwards["lost"] == 0 and forwards["drained"]
+    assert forwards["effects"] == forwards["acked"]  # one effect each, deduped by webhook-id
+    assert forwards["bad_signatures"] == 0
+    assert forwards["extra_2xx"] <= forwards["worker_kills"]
