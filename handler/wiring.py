@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
 from .aws import AwsClients, client_config, new_client
 from .dedup import DedupTable
-from .ingest import Receiver
 from .queue import Envelope, WorkQueue
 from .settings import Settings, get_settings
-from .sources import Source, aws_resolver, load_sources
 from .storage import Archive
+from .worker import Worker, check_queue_timing
 
+# The receiver's modules (ingest, sources and through them every signature scheme) are imported
+# by the functions that build it: the worker Lambda, which imports this module, never loads them.
 if TYPE_CHECKING:
     from .destinations.forwarder import Forwarder
+    from .ingest import Receiver
+    from .sources import Source
 
 # Forwarding records outlive the longest retry horizon (14 days) by a week, for operators.
 FORWARD_RECORD_EXTRA_SECONDS = 21 * 24 * 3600
@@ -57,6 +61,8 @@ def archive(settings: Settings, clients: AwsClients) -> Archive:
 
 
 def sources(settings: Settings) -> dict[str, Source]:
+    from .sources import aws_resolver, load_sources
+
     config = client_config(settings)
     # ssm or secretsmanager clients, made only if a reference needs one
     return load_sources(settings, aws_resolver(lambda service: new_client(service, config)))
@@ -67,6 +73,8 @@ def on_lambda() -> bool:
 
 
 def receiver(settings: Settings, clients: AwsClients, sources: dict[str, Source]) -> Receiver:
+    from .ingest import Receiver
+
     return Receiver(
         settings=settings,
         sources=sources,
@@ -101,3 +109,15 @@ def forwarder(
         destinations=by_source,
         load_body=load_body,
     )
+
+
+@cache
+def default_worker() -> Worker:
+    """This process's worker: its queue's timing checked against the processing lease, and its
+    forwarder when a source has destinations."""
+    settings, clients = get_settings(), default_clients()
+    queue = work_queue(settings, clients)
+    check_queue_timing(settings, queue)
+    worker = Worker(dedup_table(settings, clients), archive(settings, clients), queue=queue)
+    forwarding = forwarder(settings, clients, worker.load_body)
+    return worker if forwarding is None else replace(worker, forwarder=forwarding)

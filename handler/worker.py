@@ -1,8 +1,9 @@
 """The SQS worker: load the body, make sure it is archived, process it once, report failures.
 
-Lambda calls `lambda_handler` with a batch; records that fail are returned in
-`batchItemFailures` so only they are retried (and, after the queue's maxReceiveCount, moved to
-the DLQ). The local worker loop (infra/local_worker.py) calls this same function.
+The worker Lambda (handler/worker_main.py) calls `handle_batch` with a batch; records that fail
+are returned in `batchItemFailures` so only they are retried (and, after the queue's
+maxReceiveCount, moved to the DLQ). The local worker loop (infra/local_worker.py) calls this same
+function. The worker is built in one place, wiring.default_worker.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from functools import cache
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from . import metrics, snapstart, wiring
+from . import metrics
 from .aws import AWS_ERRORS, error_code
 from .dedup import DedupTable, Hold, dedup_key
 from .destinations import WAKE_UP_PREFIX
@@ -33,7 +33,7 @@ from .processors import Event, Outcome, find_processor
 from .processors.effects import EffectStore
 from .queue import Envelope, WorkQueue
 from .retries import DEFAULT_BACKOFF, Backoff, retry
-from .settings import Settings, get_settings
+from .settings import Settings
 from .storage import Archive, meta_key
 
 if TYPE_CHECKING:
@@ -236,18 +236,6 @@ def describe(error: BaseException) -> str:
 _batch = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-@cache
-def default_worker() -> Worker:
-    settings, clients = get_settings(), wiring.default_clients()
-    queue = wiring.work_queue(settings, clients)
-    check_queue_timing(settings, queue)
-    worker = Worker(
-        wiring.dedup_table(settings, clients), wiring.archive(settings, clients), queue=queue
-    )
-    forwarder = wiring.forwarder(settings, clients, worker.load_body)
-    return worker if forwarder is None else replace(worker, forwarder=forwarder)
-
-
 def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
     """Refuse to start when the processing lease could outlive the queue's receives
     (handler/leases.py), with the queue's own attributes, not what a template meant them to be."""
@@ -264,15 +252,5 @@ def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
     )
 
 
-snapstart.after_restore(wiring.renew_default_clients)
-if snapstart.snapshots_enabled():
-    default_worker()  # built at init, so it is in the snapshot rather than on the first batch
-
-
 def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return dict(process_partial_response(event, worker.handle_record, _batch, context))
-
-
-@metrics.lambda_entry
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle_batch(default_worker(), event, context)

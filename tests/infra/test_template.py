@@ -80,7 +80,7 @@ def test_functions_are_the_receiver_and_worker(template: dict[str, Any]) -> None
     handlers = {name: function_properties(template, name)["Handler"] for name in functions}
     assert handlers == {
         "ReceiverFunction": "handler.main.lambda_handler",
-        "WorkerFunction": "handler.worker.lambda_handler",
+        "WorkerFunction": "handler.worker_main.lambda_handler",
     }
 
 
