@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -66,6 +68,41 @@ def sign(
         now=now,
     )
     return signed.url, signed.headers
+
+
+def make_run_env(**overrides: str) -> dict[str, str]:
+    """What `make run` gets in a test: this shell's environment minus whatever would point it
+    elsewhere (AWS, sources, queue and lease settings), free ports, unbuffered output."""
+    kept = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "WEBHOOK_", "LOCAL_", "QUEUE_", "PROCESSING_"))
+    }
+    ports = {"PORT": str(free_port()), "LOCAL_AWS_PORT": str(free_port())}
+    return kept | ports | {"PYTHONUNBUFFERED": "1"} | overrides
+
+
+def start_make_run(env: Mapping[str, str], **popen: Any) -> subprocess.Popen[str]:
+    """`make run`'s program (infra.local_stack), its output readable line by line."""
+    options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT} | popen
+    return subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack"], cwd=ROOT, env=dict(env), text=True, **options
+    )
+
+
+def read_until(process: subprocess.Popen[str], marker: str, timeout: float = 60) -> list[str]:
+    """The lines `process` printed up to the first containing `marker`."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError(f"exited early:\n{''.join(lines)}")
+        lines.append(line)
+        if marker in line:
+            return lines
+    raise AssertionError(f"{marker!r} not printed within {timeout} s:\n{''.join(lines)}")
 
 
 def object_body(s3: Any, bucket: str, key: str) -> bytes:

@@ -24,8 +24,7 @@ import pytest
 
 from handler.dedup import DedupTable
 from handler.queue import Envelope
-from infra.processes import free_port
-from support import ROOT, sign
+from support import ROOT, make_run_env, read_until, sign, start_make_run
 
 pytestmark = pytest.mark.e2e
 
@@ -43,20 +42,6 @@ if not os.access(CHROMIUM, os.X_OK):
         " this machine could not",
         allow_module_level=True,
     )
-
-
-def read_line(process: subprocess.Popen[str], marker: str, timeout: float = 90) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            raise AssertionError(f"exited early:\n{''.join(lines)}")
-        lines.append(line)
-        if marker in line:
-            return lines
-    raise AssertionError(f"{marker!r} not printed within {timeout} s:\n{''.join(lines)}")
 
 
 @dataclass
@@ -93,25 +78,14 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """`make run` (infra.local_stack) on free ports, then the console command it prints."""
-    port, aws_port = free_port(), free_port()
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "WEBHOOK_", "LOCAL_"))
-    }
-    env = base | {"PORT": str(port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
+    env = make_run_env()
+    port, aws_port = int(env["PORT"]), int(env["LOCAL_AWS_PORT"])
+    base = {name: value for name, value in env.items() if name not in ("PORT", "LOCAL_AWS_PORT")}
     log = (tmp_path_factory.mktemp("console") / "stack.log").open("w")
-    run = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
+    run = start_make_run(env, stderr=log)
     processes = [run]
     try:
-        lines = read_line(run, "Ctrl-C stops everything.")
+        lines = read_until(run, "Ctrl-C stops everything.")
         printed = next(line.strip() for line in lines if line.strip().startswith("env "))
         words = shlex.split(printed)[1:]
         settings = dict(word.split("=", 1) for word in words if "=" in word and "/" not in word[:1])
@@ -126,7 +100,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             text=True,
         )
         processes.append(console)
-        url = read_line(console, "console: ", timeout=60)[-1].split("console: ", 1)[1].strip()
+        url = read_until(console, "console: ", timeout=60)[-1].split("console: ", 1)[1].strip()
         assert url.startswith("http://127.0.0.1:") and "?token=" in url
         yield Stack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}", url, settings)
     finally:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -30,8 +28,8 @@ from handler.worker import Worker
 from infra.destination_server import Answer, running
 from infra.local_stack import DEMO_DESTINATION_PORT
 from infra.local_worker import poll_once
-from infra.processes import free_port, start_worker
-from support import ROOT, running_stack, sign
+from infra.processes import start_worker
+from support import make_run_env, read_until, running_stack, sign, start_make_run
 
 pytestmark = pytest.mark.e2e
 
@@ -39,33 +37,12 @@ SECRET = "whsec_dGVzdC1kZXN0aW5hdGlvbi1zZWNyZXQ="
 
 
 def test_make_run_forwards_the_relay_source_to_its_echo_destination() -> None:
-    port, aws_port = free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "WEBHOOK_", "LOCAL_"))
-    } | {"PORT": str(port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen: list[str] = []
+    env = make_run_env()
+    port = int(env["PORT"])
+    process = start_make_run(env)
 
     def wait_for(marker: str) -> str:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = process.stdout.readline() if process.stdout else ""
-            if not line:
-                raise AssertionError("the stack exited early:\n" + "".join(seen))
-            seen.append(line)
-            if marker in line:
-                return line
-        raise AssertionError(f"{marker!r} not printed:\n" + "".join(seen))
+        return read_until(process, marker)[-1]
 
     try:
         wait_for(f"http://127.0.0.1:{DEMO_DESTINATION_PORT}/relay")

@@ -10,7 +10,6 @@ import shlex
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -24,24 +23,9 @@ import boto3
 import httpx
 import pytest
 
-from infra.processes import free_port
-from support import ROOT, sign
+from support import make_run_env, read_until, sign, start_make_run
 
 pytestmark = pytest.mark.e2e
-
-
-def read_until(process: subprocess.Popen[str], marker: str, timeout: float = 60) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            raise AssertionError(f"the stack exited early:\n{''.join(lines)}")
-        lines.append(line)
-        if marker in line:
-            return lines
-    raise AssertionError(f"{marker!r} not printed within {timeout} s:\n{''.join(lines)}")
 
 
 def port_is_free(port: int) -> bool:
@@ -50,20 +34,9 @@ def port_is_free(port: int) -> bool:
 
 
 def test_make_run_serves_the_printed_demo_delivery_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port, aws_port = free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "WEBHOOK_", "LOCAL_"))
-    } | {"PORT": str(port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env = make_run_env()
+    port, aws_port = int(env["PORT"]), int(env["LOCAL_AWS_PORT"])
+    process = start_make_run(env)
     try:
         lines = read_until(process, "Ctrl-C stops everything.")
         command = next(line.strip() for line in lines if line.strip().startswith("curl "))
@@ -175,15 +148,9 @@ def depth(sqs: Any, queue_url: str) -> int:
 
 def test_make_run_refuses_a_lease_that_outlives_the_queues_receives() -> None:
     """The settings `make run` shipped with: a 300 s lease against 30 s x 5 receives."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WEBHOOK_", "LOCAL_"))}
-    env |= {"PORT": str(free_port()), "LOCAL_AWS_PORT": str(free_port())}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"],
-        cwd=ROOT,
-        env=env | {"PROCESSING_LEASE_SECONDS": "300"},
-        stdout=subprocess.PIPE,
+    process = start_make_run(
+        make_run_env(PROCESSING_LEASE_SECONDS="300"),
         stderr=subprocess.PIPE,
-        text=True,
         start_new_session=True,  # if it does start, everything it started is stopped below
     )
     try:
@@ -199,27 +166,13 @@ def test_make_run_refuses_a_lease_that_outlives_the_queues_receives() -> None:
 def test_worker_sigkilled_mid_batch_under_make_run_loses_nothing_and_dead_letters_nothing() -> None:
     """SIGKILL the worker while it holds deliveries; `make run` starts a new one. Every
     acknowledged delivery is processed, the DLQ stays empty, within lease + visibility."""
-    port, aws_port = free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "WEBHOOK_", "LOCAL_", "QUEUE_", "PROCESSING_"))
-    } | {
-        "PORT": str(port),
-        "LOCAL_AWS_PORT": str(aws_port),
-        "PYTHONUNBUFFERED": "1",
-        "PROCESSING_LEASE_SECONDS": str(LEASE),
-        "QUEUE_VISIBILITY_TIMEOUT": str(VISIBILITY),
-        "QUEUE_MAX_RECEIVE_COUNT": str(RECEIVES),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    env = make_run_env(
+        PROCESSING_LEASE_SECONDS=str(LEASE),
+        QUEUE_VISIBILITY_TIMEOUT=str(VISIBILITY),
+        QUEUE_MAX_RECEIVE_COUNT=str(RECEIVES),
     )
+    port, aws_port = int(env["PORT"]), int(env["LOCAL_AWS_PORT"])
+    process = start_make_run(env)
     output = Output(process)
     try:
         output.wait_for("Ctrl-C stops everything.")
