@@ -355,31 +355,39 @@ class Operations:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
 
-    def dead_letters(self, dlq_url: str, limit: int = 100) -> list[DeadLetter]:
-        """Up to `limit` DLQ messages, each with the reason its delivery failed. The messages are
-        only looked at: each is made visible again straight after."""
+    def peek(self, queue_url: str, limit: int, wait_seconds: int = 1) -> list[MessageTypeDef]:
+        """Up to `limit` messages of a queue, only looked at: hidden while we read on (so each is
+        seen once), then made visible again straight after, whatever happened meanwhile."""
         sqs = self.clients.sqs
         seen: dict[str, MessageTypeDef] = {}
-        while len(seen) < limit:
-            messages = sqs.receive_message(
-                QueueUrl=dlq_url,
-                MaxNumberOfMessages=min(10, limit - len(seen)),
-                WaitTimeSeconds=1,
-                VisibilityTimeout=30,  # hidden while we read on, so each is seen once
-            ).get("Messages", [])
-            fresh = [m for m in messages if m["MessageId"] not in seen]
-            if not fresh:
-                break
-            seen.update((m["MessageId"], m) for m in fresh)
-        handles = [m["ReceiptHandle"] for m in seen.values()]
-        for start in range(0, len(handles), 10):
-            sqs.change_message_visibility_batch(
-                QueueUrl=dlq_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                    for i, handle in enumerate(handles[start : start + 10])
-                ],
-            )
+        try:
+            while len(seen) < limit:
+                messages = sqs.receive_message(
+                    QueueUrl=queue_url,
+                    MaxNumberOfMessages=min(10, limit - len(seen)),
+                    WaitTimeSeconds=wait_seconds,
+                    VisibilityTimeout=30,
+                    AttributeNames=["All"],
+                ).get("Messages", [])
+                fresh = [m for m in messages if m["MessageId"] not in seen]
+                if not fresh:
+                    break
+                seen.update((m["MessageId"], m) for m in fresh)
+        finally:
+            handles = [m["ReceiptHandle"] for m in seen.values()]
+            for start in range(0, len(handles), 10):
+                sqs.change_message_visibility_batch(
+                    QueueUrl=queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                        for i, handle in enumerate(handles[start : start + 10])
+                    ],
+                )
+        return list(seen.values())
+
+    def dead_letters(self, dlq_url: str, limit: int = 100) -> list[DeadLetter]:
+        """Up to `limit` DLQ messages, each with the reason its delivery failed (only looked at)."""
+        seen = {m["MessageId"]: m for m in self.peek(dlq_url, limit)}
         letters = [DeadLetter.read(message_id, m["Body"]) for message_id, m in seen.items()]
         keyed = [letter for letter in letters if letter.key]
         records = self.records([str(letter.key) for letter in keyed])

@@ -17,10 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ...dedup import dedup_key
 from ..operations import Operations
 
-PEEK_SECONDS = 20
-
 if TYPE_CHECKING:
-    from mypy_boto3_sqs.type_defs import MessageTypeDef
+    pass
 
 
 @dataclass(frozen=True)
@@ -41,31 +39,7 @@ def _when(attributes: Mapping[Any, Any], name: str) -> datetime | None:
 
 
 def peek(operations: Operations, dlq_url: str, limit: int = 200) -> list[DlqMessage]:
-    sqs = operations.clients.sqs
-    seen: dict[str, MessageTypeDef] = {}
-    try:
-        while len(seen) < limit:
-            messages = sqs.receive_message(
-                QueueUrl=dlq_url,
-                MaxNumberOfMessages=min(10, limit - len(seen)),
-                WaitTimeSeconds=0,
-                VisibilityTimeout=PEEK_SECONDS,
-                AttributeNames=["All"],
-            ).get("Messages", [])
-            fresh = [m for m in messages if m["MessageId"] not in seen]
-            if not fresh:
-                break
-            seen.update({m["MessageId"]: m for m in fresh})
-    finally:
-        handles = [m["ReceiptHandle"] for m in seen.values()]
-        for start in range(0, len(handles), 10):
-            sqs.change_message_visibility_batch(
-                QueueUrl=dlq_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                    for i, handle in enumerate(handles[start : start + 10])
-                ],
-            )
+    seen = {m["MessageId"]: m for m in operations.peek(dlq_url, limit, wait_seconds=0)}
     envelopes = {message_id: _envelope(m["Body"]) for message_id, m in seen.items()}
     keys = [dedup_key(e["source"], e["id"]) for e in envelopes.values() if e]
     records = operations.records(keys)
