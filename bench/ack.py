@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from bench.common import ROOT, median
-from bench.runtime_api import FakeRuntimeAPI, http_api_event
+from infra.runtime_api import FakeRuntimeAPI, http_api_event
 
 WORK_MS = [0, 50, 200]
 MODES = ["ack_first", "plain"]

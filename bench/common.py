@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bench.runtime_api import http_api_event
+from infra.runtime_api import http_api_event
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-github-secret"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bench.runtime_api import FakeRuntimeAPI
+from infra.runtime_api import FakeRuntimeAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ def lambda_function() -> Iterator[StartFunction]:
         **api_options: Any,
     ) -> FakeRuntimeAPI:
         """`output`: the function's stdout and stderr (its logs and EMF lines) go to that file.
-        `launcher`: bench.snapfork forks an environment per SnapStart restore."""
+        `launcher`: infra.snapfork forks an environment per SnapStart restore."""
         api = FakeRuntimeAPI(**api_options).__enter__()
         sink = open(output, "wb") if output is not None else None  # noqa: SIM115
         process = subprocess.Popen(
@@ -52,7 +52,7 @@ def lambda_function() -> Iterator[StartFunction]:
             cwd=ROOT,
             stdout=sink,
             stderr=sink,
-            # A group of its own: the environments bench.snapfork forks are stopped with it.
+            # A group of its own: the environments infra.snapfork forks are stopped with it.
             start_new_session=True,
         )
         if sink is not None:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.runtime_api import FakeRuntimeAPI, http_api_event
+from infra.runtime_api import FakeRuntimeAPI, http_api_event
 
 StartFunction = Callable[..., FakeRuntimeAPI]
 

@@ -9,10 +9,10 @@ import pytest
 from fastapi import BackgroundTasks, FastAPI
 from mangum import Mangum
 
-from bench.runtime_api import http_api_event
 from handler.api import deferring_route
 from handler.lambda_ext import AckFirst, AfterResponse
 from handler.retries import Backoff
+from infra.runtime_api import http_api_event
 
 NO_WAIT = Backoff(attempts=3, first_delay=0.0)
 

@@ -13,9 +13,9 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from bench.runtime_api import FakeRuntimeAPI, http_api_event
 from infra.processes import EMULATOR_CREDENTIALS
 from infra.resources import create_resources
+from infra.runtime_api import FakeRuntimeAPI, http_api_event
 
 StartFunction = Callable[..., FakeRuntimeAPI]
 SECRET = "lambda-harness-secret"

@@ -5,7 +5,7 @@ against the fake Runtime API's snapshot, which drops every connection open when 
 After a restore the receiver must: post the 202 before the archive is written, write it, let
 the environment go (the extension's `next`) only after that, and never hang past the deadline;
 use no connection made before the snapshot; report the restore, not a cold start. Two
-environments restored from one snapshot (bench/snapfork.py forks one per restore) must draw
+environments restored from one snapshot (infra/snapfork.py forks one per restore) must draw
 different claim tokens and different retry jitter.
 """
 
@@ -26,9 +26,9 @@ import pytest
 from aws_proxy import AwsProxy
 from moto.server import ThreadedMotoServer
 
-from bench.runtime_api import FakeRuntimeAPI, Invocation, http_api_event
 from infra.processes import EMULATOR_CREDENTIALS
 from infra.resources import Resources, create_resources
+from infra.runtime_api import FakeRuntimeAPI, Invocation, http_api_event
 
 StartFunction = Callable[..., FakeRuntimeAPI]
 SECRET = "snapstart-secret"
@@ -213,7 +213,7 @@ def test_without_snapstart_the_first_invocation_is_a_cold_start(
 def test_two_environments_from_one_snapshot_draw_different_tokens_and_jitter(
     lambda_function: StartFunction, stack: Stack, tmp_path: Path
 ) -> None:
-    api = start(lambda_function, stack, tmp_path / "function.log", launcher="bench.snapfork")
+    api = start(lambda_function, stack, tmp_path / "function.log", launcher="infra.snapfork")
     drawn = []
     for _ in range(2):
         api.restore()  # a new environment, forked from the initialised process

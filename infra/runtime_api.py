@@ -13,7 +13,7 @@ open at that moment** without a word (no reply, no close: what a long poll made 
 may see after a restore), and `on_snapshot` runs (e.g. a proxy dropping the function's AWS
 connections). `restore()` answers `restore/next`, i.e. starts an environment from the snapshot;
 a later `restore()` starts another one (a runtime restored in place calls `restore/next` once;
-bench/snapfork.py forks a new process for each answer), dropping the previous environment's
+infra/snapfork.py forks a new process for each answer), dropping the previous environment's
 connections as Lambda discards it.
 """
 

@@ -1,6 +1,6 @@
 """awslambdaric in SnapStart mode, where each restore is a fork of the initialised process.
 
-    python -m bench.snapfork <handler>      (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start)
+    python -m infra.snapfork <handler>      (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start)
 
 The real runtime client runs init and the before-snapshot hooks, then calls `restore/next`. Here
 that call returns once per `FakeRuntimeAPI.restore()`, and each time the process forks: the
