@@ -94,26 +94,27 @@ class Receiver:
     def receive(self, source_name: str, request: SignedRequest) -> Accepted | Handshake:
         """The HTTP route's entry: durable before the ack, or (ACK_POLICY=instant) verified only,
         the hand-off left to `after_ack`."""
-        if self.settings.ack_policy == "instant":
-            checked = self.check(source_name, request)
-            if isinstance(checked, Handshake):
-                return checked
-            envelope, ack = checked
-            accepted = Accepted(envelope, request.body, handed_off=False)
-            return replace(accepted, reply=ack) if ack else accepted
-        return self.accept(source_name, request)
+        return self.accept(source_name, request, durable=self.settings.ack_policy != "instant")
 
     def accept(
-        self, source_name: str, request: SignedRequest, received_at: float | None = None
+        self,
+        source_name: str,
+        request: SignedRequest,
+        received_at: float | None = None,
+        *,
+        durable: bool = True,
     ) -> Accepted | Handshake:
-        """Accept one delivery durably: verify, derive its id, claim, message. The one way in,
-        for the HTTP route and for a quarantined delivery released later (`received_at`: when it
-        arrived, for its signature's timestamp and its archive day)."""
+        """Accept one delivery: verify, derive its id, then (`durable`) claim and message. The
+        one way in, for the HTTP route and for a quarantined delivery released later
+        (`received_at`: when it arrived, for its signature's timestamp and its archive day)."""
         checked = self.check(source_name, request, received_at)
         if isinstance(checked, Handshake):
             return checked
         envelope, ack = checked
-        accepted = self.hand_off(envelope, request.body, self.clock())
+        if durable:
+            accepted = self.hand_off(envelope, request.body, self.clock())
+        else:
+            accepted = Accepted(envelope, request.body, handed_off=False)
         return replace(accepted, reply=ack) if ack else accepted
 
     def check(

@@ -44,13 +44,6 @@ from .samples import Encoding
 from .senders import SignedDelivery, simulate
 
 BASE_URL = "http://testserver"
-# Credentials moto accepts; nothing here can reach AWS.
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 UNSET = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "WEBHOOK_SOURCES", "WEBHOOK_SOURCES_FILE")
 
 
@@ -106,8 +99,11 @@ class WebhookKit:
             wiring.dedup_table(settings, self.clients), wiring.archive(settings, self.clients)
         )
         self.effect_store = EffectStore(self.clients.s3, settings.archive_bucket)
+        # The CLI's operations on this kit's parts, not a second set of clients and sources.
         self.operations = Operations(settings)
         self.operations.clients = clients
+        self.operations.sources = self.sources
+        self.operations.receiver = receiver
         self._queue_arn: str = self.clients.sqs.get_queue_attributes(
             QueueUrl=resources.queue_url, AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"]

@@ -42,9 +42,11 @@ def webhook_settings() -> Mapping[str, Any]:
 @pytest.fixture
 def webhook_kit_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[KitFactory]:
     """Builds kits on in-process AWS: `factory(sources=..., **settings)`."""
-    from .kit import FAKE_CREDENTIALS, UNSET, webhook_kit
+    from infra.processes import EMULATOR_CREDENTIALS
 
-    for name, value in FAKE_CREDENTIALS.items():
+    from .kit import UNSET, webhook_kit
+
+    for name, value in EMULATOR_CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     for name in UNSET:
         monkeypatch.delenv(name, raising=False)

@@ -18,10 +18,9 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from . import published
+from .published import FORM, JSON
 
 Encoding = Literal["json", "form", "payload"]
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
 
 # What each scheme's sender documents: the first is what a sample uses by default.
 ENCODINGS: dict[str, tuple[Encoding, ...]] = {

@@ -21,7 +21,8 @@ from handler.signatures import SignedRequest, VerificationError
 from handler.signatures.twilio import signed_url
 from handler.sources import Source
 
-from .samples import JSON, Encoding, default_event, sample
+from .published import JSON
+from .samples import Encoding, default_event, sample
 
 # The demo Discord source's key pair: the public half is its "secret" in infra/demo-sources.toml.
 DEMO_DISCORD_SEED = b"demo-discord-signing-key-seed-32"

@@ -501,10 +501,10 @@ class Operations:
         arrived = item.received_at.timestamp()
         try:
             self.source(item.source)  # a usage error if the source is gone from the config
-            checked = self.receiver.check(item.source, request, arrived)
-            if isinstance(checked, Handshake):
-                return outcome("skipped", "a handshake: nothing to process")
             if dry_run:
+                checked = self.receiver.check(item.source, request, arrived)
+                if isinstance(checked, Handshake):
+                    return outcome("skipped", HANDSHAKE)
                 return outcome("would_release", f"as {checked[0].id}")
             accepted = self.receiver.accept(item.source, request, arrived)
         except (VerificationError, UsageError) as error:
@@ -512,14 +512,17 @@ class Operations:
             return outcome("rejected", f"still rejected: {reason}")
         except ReceiverError as error:
             return outcome("failed", error.detail)
-        if isinstance(accepted, Handshake):  # the same request checked a moment ago
-            return outcome("skipped", "a handshake: nothing to process")
+        if isinstance(accepted, Handshake):
+            return outcome("skipped", HANDSHAKE)
         envelope = accepted.envelope
         self.quarantine.mark_released(item, envelope.id)
         if accepted.duplicate:
             return outcome("duplicate", f"{envelope.id} was accepted before (a sender retry)")
         self.receiver.after_ack(accepted)  # the archive, as after the route's ack
         return outcome("released", f"as {envelope.id}")
+
+
+HANDSHAKE = "a handshake: nothing to process"
 
 
 @dataclass
