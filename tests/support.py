@@ -105,6 +105,17 @@ def read_until(process: subprocess.Popen[str], marker: str, timeout: float = 60)
     raise AssertionError(f"{marker!r} not printed within {timeout} s:\n{''.join(lines)}")
 
 
+def emulator_client(service: str, aws_url: str) -> Any:
+    """A boto3 client of the moto server at `aws_url`, with its fake credentials."""
+    return boto3.client(
+        service,
+        endpoint_url=aws_url,
+        region_name=EMULATOR_CREDENTIALS["AWS_DEFAULT_REGION"],
+        aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
 def object_body(s3: Any, bucket: str, key: str) -> bytes:
     return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
@@ -124,13 +135,7 @@ class RunningStack:
         return self.workdir / "processes.log"
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.aws_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return emulator_client(service, self.aws_url)
 
     def http(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=30)

@@ -12,21 +12,12 @@ from handler.cli.console import create_console
 from handler.cli.console.security import Guard
 from handler.cli.operations import Operations
 from handler.settings import MiB, Settings
-from infra.resources import Resources
-from support import DEMO_SOURCES
 
 
 @pytest.fixture
-def settings(resources: Resources) -> Settings:
+def settings(settings: Settings) -> Settings:
     """The receiver's default body limit (4 MiB): the console must show the largest body."""
-    return Settings(
-        webhook_sources_file=str(DEMO_SOURCES),
-        archive_bucket=resources.bucket,
-        work_queue_url=resources.queue_url,
-        idempotency_table=resources.table,
-        claim_check_bytes=64_000,
-        max_body_bytes=4 * MiB,
-    )
+    return settings.model_copy(update={"max_body_bytes": 4 * MiB})
 
 
 @pytest.fixture

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from handler.dedup import DedupTable
 from handler.queue import Envelope
-from support import ROOT, make_run_env, read_until, sign, start_make_run
+from support import ROOT, emulator_client, make_run_env, read_until, sign, start_make_run
 
 pytestmark = pytest.mark.e2e
 
@@ -53,13 +52,7 @@ class Stack:
     processes: list[subprocess.Popen[str]] = field(default_factory=list)
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.aws_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return emulator_client(service, self.aws_url)
 
     def send(
         self, body: bytes, *, event_type: str = "push", source: str = "github", **headers: str

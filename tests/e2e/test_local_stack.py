@@ -19,11 +19,10 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
-from support import make_run_env, read_until, sign, start_make_run
+from support import emulator_client, make_run_env, read_until, sign, start_make_run
 
 pytestmark = pytest.mark.e2e
 
@@ -45,13 +44,7 @@ def test_make_run_serves_the_printed_demo_delivery_and_stops_on_ctrl_c(tmp_path:
         second = subprocess.run(shlex.split(command), capture_output=True, text=True, check=True)
         assert "HTTP/1.1 202" in first.stdout and '"status":"accepted"' in first.stdout
         assert "HTTP/1.1 200" in second.stdout and '"status":"duplicate"' in second.stdout
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=f"http://127.0.0.1:{aws_port}",
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        dynamodb = emulator_client("dynamodb", f"http://127.0.0.1:{aws_port}")
         deadline = time.monotonic() + 20
         statuses: list[str] = []
         while time.monotonic() < deadline:
@@ -176,13 +169,8 @@ def test_worker_sigkilled_mid_batch_under_make_run_loses_nothing_and_dead_letter
     output = Output(process)
     try:
         output.wait_for("Ctrl-C stops everything.")
-        aws = {
-            "endpoint_url": f"http://127.0.0.1:{aws_port}",
-            "region_name": "us-east-1",
-            "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
-        }
-        dynamodb, sqs = boto3.client("dynamodb", **aws), boto3.client("sqs", **aws)
+        aws_url = f"http://127.0.0.1:{aws_port}"
+        dynamodb, sqs = emulator_client("dynamodb", aws_url), emulator_client("sqs", aws_url)
         queue_url = sqs.get_queue_url(QueueName="webhook-work")["QueueUrl"]
         dlq_url = sqs.get_queue_url(QueueName="webhook-work-dlq")["QueueUrl"]
         acked: set[str] = set()
