@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import sys
 import tempfile
-import time
 from typing import Any
 
-from bench.common import ROOT, median, receiver_env
+from bench.common import median, receiver_env, spawn_and_wait
 
 SUBJECTS = ["bare", "powertools", "fastapi-floor", "ours"]
 
 
 def one_run(kind: str, env: dict[str, str]) -> tuple[float, float]:
     """Seconds from spawn to exit, and peak RSS in MiB (from the child's own rusage)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.subjects.cold", kind],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"cold start of {kind} failed ({process.returncode})")
+    elapsed, usage = spawn_and_wait(["bench.subjects.cold", kind], env)
     return elapsed, usage.ru_maxrss / 1024
 
 

@@ -7,6 +7,9 @@ import hmac
 import json
 import os
 import statistics
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -108,3 +111,18 @@ class LambdaContext:
 
 
 CONTEXT = LambdaContext()
+
+
+def spawn_and_wait(module_args: list[str], env: dict[str, str]) -> tuple[float, Any]:
+    """Run `python -m <module_args>` from the project root: seconds from spawn to exit and the
+    child's rusage (CPU time, peak RSS). A failing child raises, naming its command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", *module_args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(module_args)} failed ({code})")
+    return elapsed, usage

@@ -15,12 +15,11 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from typing import Any
 
 from moto.server import ThreadedMotoServer
 
-from bench.common import ROOT, median, receiver_env
+from bench.common import ROOT, median, receiver_env, spawn_and_wait
 from infra.resources import create_resources
 
 SUBJECTS = ["bare", "fastapi-floor", "ours"]
@@ -45,18 +44,9 @@ def cold_run(kind: str, env: dict[str, str]) -> tuple[float, float, float]:
     """Seconds from spawn to exit, the child's CPU seconds (user + system: on a shared machine
     wall time swings 2x between runs, CPU much less), and its own peak RSS in MiB (VmHWM)."""
     with tempfile.NamedTemporaryFile("r") as peak:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bench.subjects.snap", "cold", kind],
-            env={**env, "BENCH_RSS_FILE": peak.name},
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
+        elapsed, usage = spawn_and_wait(
+            ["bench.subjects.snap", "cold", kind], {**env, "BENCH_RSS_FILE": peak.name}
         )
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            raise RuntimeError(f"cold start of {kind} failed")
         return elapsed, usage.ru_utime + usage.ru_stime, int(peak.read()) / 1024
 
 
