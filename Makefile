@@ -36,8 +36,8 @@ test: $(VENV)/.dev $(SAM)
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
-	$(PY) -m ruff check handler infra tests webhook_sim
-	$(PY) -m ruff format --check handler infra tests webhook_sim
+	$(PY) -m ruff check handler webhooks_cli infra bench tests webhook_sim
+	$(PY) -m ruff format --check handler webhooks_cli infra bench tests webhook_sim
 	$(PY) -m mypy
 
 clean:

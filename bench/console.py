@@ -84,8 +84,8 @@ def populate(resources: Resources, endpoint: str, source: str, count: int) -> No
 
 def floor(operations: Any, since: datetime) -> None:
     """The two AWS reads no deliveries page can skip, one after the other, nothing else."""
-    from handler.cli.operations import _dedup_keys
-    from handler.storage import ARCHIVE_PREFIX, dated_keys
+    from handler.store.archive import ARCHIVE_PREFIX, dated_keys
+    from webhooks_cli.operations import _dedup_keys
 
     s3, bucket = operations.clients.s3, operations.settings.archive_bucket
     keys = [
@@ -119,10 +119,10 @@ def main() -> int:
         populate(resources, endpoint, "stripe", 10)
         print(f"wrote {args.count} + 10 deliveries in {time.perf_counter() - started:.1f} s")
 
-        from handler.cli.console import create_console
-        from handler.cli.console.security import Guard
-        from handler.cli.operations import Operations
         from handler.settings import Settings
+        from webhooks_cli.console import create_console
+        from webhooks_cli.console.security import Guard
+        from webhooks_cli.operations import Operations
 
         settings = Settings(
             webhook_sources_file=str(Path(__file__).parents[1] / "infra" / "demo-sources.toml"),

@@ -26,8 +26,8 @@ def subjects() -> dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]]:
     import handler.main as main
     from bench.subjects import bare, fastapi_floor, powertools
     from handler import metrics
-    from handler.api import create_app
-    from handler.lambda_ext import AckFirst, AfterResponse
+    from handler.receive.api import create_app
+    from handler.receive.lambda_ext import AckFirst, AfterResponse
     from handler.wiring import receiver as build_receiver
 
     stub_io(main.receiver)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from mangum import Mangum
 
+from handler.receive.api import create_app
+from handler.receive.lambda_ext import AckFirst, AfterResponse, start_extension
+
 from . import metrics, snapstart, wiring
-from .api import create_app
 from .aws import AwsClients
-from .lambda_ext import AckFirst, AfterResponse, start_extension
 from .settings import get_settings
 
 settings = get_settings()

@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from handler.store.queue import REPLAY_ATTRIBUTE
+
 from . import snapstart
 from .logs import SERVICE, logger
-from .queue import REPLAY_ATTRIBUTE
 
 NAMESPACE = "WebhookReceiver"
 # The SQS message attribute the CLI sets on a replayed delivery: the worker counts it.

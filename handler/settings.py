@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .leases import LeaseRuleError, lease_too_short
+from handler.store.leases import LeaseRuleError, lease_too_short
 
 MiB = 1024 * 1024
 
@@ -35,14 +35,15 @@ class Settings(BaseSettings):
     # A claim whose owner died before enqueueing stops blocking the sender's retry after this long.
     claim_lease_seconds: int = Field(default=30, ge=1)
     # The worker's hold on a delivery while a processor runs: at least the worker's timeout, and
-    # over well before the work queue can dead-letter the message (handler/leases.py).
+    # over well before the work queue can dead-letter the message (handler/store/leases.py).
     processing_lease_seconds: int = Field(default=60, ge=1)
     # The worker Lambda's timeout (template.yaml sets it); unset for the local worker loop.
     worker_timeout_seconds: int | None = Field(default=None, ge=1)
     retry_after_seconds: int = Field(default=5, ge=1)
 
-    # Destinations (handler/destinations): off, the worker neither reads the sources config nor
-    # forwards. Dead-lettered forwards also go to the DLQ (empty: recorded and logged only).
+    # Destinations (handler/process/destinations): off, the worker neither reads the sources
+    # config nor forwards. Dead-lettered forwards also go to the DLQ (empty: recorded and logged
+    # only).
     forward_destinations: bool = True
     destinations_dlq_url: str = ""
 

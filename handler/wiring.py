@@ -8,19 +8,20 @@ from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
+from handler.process.worker import Worker, check_queue_timing
+from handler.store.archive import Archive
+from handler.store.dedup import DedupTable
+from handler.store.queue import Envelope, WorkQueue
+
 from .aws import AwsClients, client_config, new_client
-from .dedup import DedupTable
-from .queue import Envelope, WorkQueue
 from .settings import Settings, get_settings
-from .storage import Archive
-from .worker import Worker, check_queue_timing
 
 # The receiver's modules (ingest, sources and through them every signature scheme) are imported
 # by the functions that build it: the worker Lambda, which imports this module, never loads them.
 if TYPE_CHECKING:
-    from .destinations.forwarder import Forwarder
-    from .ingest import Receiver
-    from .sources import Source
+    from handler.process.destinations.forwarder import Forwarder
+    from handler.receive.ingest import Receiver
+    from handler.receive.sources import Source
 
 # Forwarding records outlive the longest retry horizon (14 days) by a week, for operators.
 FORWARD_RECORD_EXTRA_SECONDS = 21 * 24 * 3600
@@ -61,7 +62,7 @@ def archive(settings: Settings, clients: AwsClients) -> Archive:
 
 
 def sources(settings: Settings) -> dict[str, Source]:
-    from .sources import aws_resolver, load_sources
+    from handler.receive.sources import aws_resolver, load_sources
 
     config = client_config(settings)
     # ssm or secretsmanager clients, made only if a reference needs one
@@ -73,7 +74,7 @@ def on_lambda() -> bool:
 
 
 def receiver(settings: Settings, clients: AwsClients, sources: dict[str, Source]) -> Receiver:
-    from .ingest import Receiver
+    from handler.receive.ingest import Receiver
 
     return Receiver(
         settings=settings,
@@ -94,8 +95,8 @@ def forwarder(
     by_source = {name: s.destinations for name, s in sources(settings).items() if s.destinations}
     if not by_source:
         return None
-    from .destinations.forwarder import Forwarder
-    from .destinations.state import ForwardTable
+    from handler.process.destinations.forwarder import Forwarder
+    from handler.process.destinations.state import ForwardTable
 
     return Forwarder(
         table=ForwardTable(

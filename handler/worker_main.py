@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from handler.process.worker import handle_batch
+
 from . import metrics, snapstart, wiring
-from .worker import handle_batch
 
 snapstart.after_restore(wiring.renew_default_clients)
 if snapstart.snapshots_enabled():

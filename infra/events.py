@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from handler.queue import Envelope
+from handler.receive.sources import Source, load_sources
 from handler.settings import Settings
-from handler.sources import Source, load_sources
+from handler.store.queue import Envelope
 from webhook_sim.senders import SignedDelivery, sign, simulate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ LOCAL_DESTINATION=0 skips the echo destination the demo `relay` source forwards 
 HOST (127.0.0.1), PORT (8000), WEBHOOK_SOURCES_FILE (infra/demo-sources.toml),
 QUEUE_VISIBILITY_TIMEOUT (30) and QUEUE_MAX_RECEIVE_COUNT (5) for the work queue it creates.
 Settings whose processing lease could outlive the queue's receives are refused before anything
-starts (handler/leases.py). A worker that dies (a crash, SIGKILL) is started again, as Lambda
+starts (handler/store/leases.py). A worker that dies (a crash, SIGKILL) is started again, as Lambda
 starts a new worker; one that refuses its configuration stops everything.
 Ctrl-C stops every process started here.
 """
@@ -26,8 +26,8 @@ from pathlib import Path
 
 from handler import wiring
 from handler.errors import ConfigError
-from handler.leases import check_lease
 from handler.settings import Settings
+from handler.store.leases import check_lease
 
 from .local_worker import CONFIG_EXIT
 from .processes import (
@@ -106,7 +106,7 @@ def console_command(env: dict[str, str]) -> str:
         )
         program = [str(shown)]
     else:
-        program = [sys.executable, "-m", "handler.cli"]
+        program = [sys.executable, "-m", "webhooks_cli"]
     settings = [f"{name}={value}" for name, value in sorted(env.items())]
     return shlex.join(["env", *settings, *program, "console"])
 
@@ -179,7 +179,7 @@ def main() -> int:
                 if process.poll() is None:
                     continue
                 if name == "worker" and process.returncode != CONFIG_EXIT:
-                    # Deliveries it held come back when their lease ends (handler/leases.py).
+                    # Deliveries it held come back when their lease ends (handler/store/leases.py).
                     print(
                         f"worker exited with {process.returncode}; starting a new one", flush=True
                     )

@@ -15,9 +15,9 @@ from typing import Any
 
 from handler.aws import AwsClients
 from handler.errors import ConfigError
+from handler.process.worker import Worker, handle_batch
 from handler.settings import get_settings
 from handler.wiring import default_worker
-from handler.worker import Worker, handle_batch
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:

@@ -80,7 +80,7 @@ Queue.delete_message = delete_message  # type: ignore[method-assign]
 
 
 def delivery_key(body: str) -> str:
-    """`source#id` of one of our envelopes (handler/queue.py), or "-" for any other body."""
+    """`source#id` of one of our envelopes (handler/store/queue.py), or "-" for any other body."""
     try:
         envelope = json.loads(body)
         return f"{envelope['source']}#{envelope['id']}"

@@ -17,7 +17,7 @@ from handler.aws import AwsClients
 
 DEFAULT_REGION = "us-east-1"
 # The local work queue: with the default 60 s processing lease, a crashed worker's deliveries
-# come back to a worker after the lease and before their 5th receive (handler/leases.py).
+# come back to a worker after the lease and before their 5th receive (handler/store/leases.py).
 VISIBILITY_TIMEOUT = 30
 MAX_RECEIVE_COUNT = 5
 

@@ -142,7 +142,7 @@ def for_containers(url: str, port: int) -> str:
 
 
 # The work queue template.yaml declares for its default WorkerTimeout (60 s): the worker checks
-# its lease against the queue it reads from (handler/leases.py), so the local one must match.
+# its lease against the queue it reads from (handler/store/leases.py), so the local one must match.
 TEMPLATE_VISIBILITY_TIMEOUT = 660
 
 

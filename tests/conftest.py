@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 
 from handler import wiring
-from handler.api import create_app
 from handler.aws import AwsClients
-from handler.ingest import Receiver
+from handler.process.worker import Worker
+from handler.receive.api import create_app
+from handler.receive.ingest import Receiver
 from handler.settings import Settings
-from handler.worker import Worker
 from infra.processes import EMULATOR_CREDENTIALS
 from infra.resources import Resources, create_resources
 from support import DEMO_SOURCES

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from nacl.signing import SigningKey
 
+from handler.receive.sources import Source, load_sources
 from handler.settings import Settings
-from handler.sources import Source, load_sources
 from infra.processes import EMULATOR_CREDENTIALS, free_port, start_moto, start_receiver, stop
 from infra.resources import Resources, create_resources
 from webhook_sim.samples import sample

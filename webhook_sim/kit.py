@@ -25,19 +25,19 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 
 from handler import wiring
-from handler.api import create_app
 from handler.aws import AwsClients
-from handler.cli.operations import Operations
-from handler.dedup import DedupTable, dedup_key
-from handler.processors import Outcome
-from handler.processors.effects import EFFECTS_PREFIX, EffectStore
-from handler.queue import Envelope
+from handler.process.processors import Outcome
+from handler.process.processors.effects import EFFECTS_PREFIX, EffectStore
+from handler.process.worker import Worker
+from handler.receive.api import create_app
+from handler.receive.sources import Source
 from handler.settings import Settings
-from handler.sources import Source
-from handler.storage import Archive
-from handler.worker import Worker
+from handler.store.archive import Archive
+from handler.store.dedup import DedupTable, dedup_key
+from handler.store.queue import Envelope
 from infra.local_worker import poll_once
 from infra.resources import Resources, create_resources
+from webhooks_cli.operations import Operations
 
 from .pytest_plugin import DEMO_SOURCES
 from .samples import Encoding

@@ -66,7 +66,7 @@ class Processors:
         self.monkeypatch = monkeypatch
 
     def __call__(self, source: str = "*", event_type: str = "*") -> Callable[[Any], Any]:
-        from handler.processors import PROCESSORS
+        from handler.process.processors import PROCESSORS
 
         def register(function: Any) -> Any:
             self.monkeypatch.setitem(PROCESSORS, (source, event_type), function)
@@ -75,7 +75,7 @@ class Processors:
         return register
 
     def remove(self, source: str = "*", event_type: str = "*") -> None:
-        from handler.processors import PROCESSORS
+        from handler.process.processors import PROCESSORS
 
         self.monkeypatch.delitem(PROCESSORS, (source, event_type), raising=False)
 

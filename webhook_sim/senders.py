@@ -16,10 +16,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from handler.ingest import delivery_id as derived_id
-from handler.signatures import SignedRequest, VerificationError
-from handler.signatures.twilio import signed_url
-from handler.sources import Source
+from handler.receive.ingest import delivery_id as derived_id
+from handler.receive.signatures import SignedRequest, VerificationError
+from handler.receive.signatures.twilio import signed_url
+from handler.receive.sources import Source
 
 from .published import JSON
 from .samples import Encoding, default_event, sample

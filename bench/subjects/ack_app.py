@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import BackgroundTasks, FastAPI
 from mangum import Mangum
 
-from handler.api import deferring_route
-from handler.lambda_ext import AckFirst, AfterResponse, start_extension
+from handler.receive.api import deferring_route
+from handler.receive.lambda_ext import AckFirst, AfterResponse, start_extension
 
 app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 runner = AfterResponse()

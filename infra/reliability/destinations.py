@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from handler.signatures.base import SchemeOptions, SignatureError, SignedRequest
-from handler.signatures.standard import verify
+from handler.receive.signatures.base import SchemeOptions, SignatureError, SignedRequest
+from handler.receive.signatures.standard import verify
 from infra.destination_server import DestinationServer
 
 from .senders import RetryPolicy, Sender, Signer, make_delivery

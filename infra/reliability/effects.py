@@ -19,10 +19,10 @@ from typing import Any
 
 from handler import wiring
 from handler.aws import AwsClients
-from handler.dedup import DedupTable
-from handler.processors import Event, Outcome, processor
+from handler.process.processors import Event, Outcome, processor
+from handler.process.worker import Worker
 from handler.settings import get_settings
-from handler.worker import Worker
+from handler.store.dedup import DedupTable
 
 _fd: int | None = None
 _lock = threading.Lock()

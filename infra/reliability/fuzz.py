@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from handler.signatures import SignedRequest, VerificationError
-from handler.sources import Source
+from handler.receive.signatures import SignedRequest, VerificationError
+from handler.receive.sources import Source
 
 from .senders import SENDER_SOURCES, Delivery, Signer, make_delivery
 from .stack import HOST

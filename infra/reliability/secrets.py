@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from handler.sources import Source
+from handler.receive.sources import Source
 from infra.iam import allow_statements, wildcard_grants
 
 from .stack import HOST, ROOT, Stack

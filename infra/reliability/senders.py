@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from handler.receive.signatures.twilio import FORM as TWILIO_FORM
+from handler.receive.sources import Source, load_sources
 from handler.settings import Settings
-from handler.signatures.twilio import FORM as TWILIO_FORM
-from handler.sources import Source, load_sources
 from webhook_sim.senders import DEMO_DISCORD_SEED, sign
 
 from .stack import HOST, ROTATING_SECRET

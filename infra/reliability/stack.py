@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Literal
 
 import boto3
 
-from handler.leases import check_lease
+from handler.store.leases import check_lease
 from infra.processes import (
     EMULATOR_CREDENTIALS,
     free_port,
@@ -129,7 +129,7 @@ class Stack:
             )
         self.aws_url = self.moto_urls["s3"]
         lease = int({**HARNESS_SETTINGS, **self.settings}["PROCESSING_LEASE_SECONDS"])
-        check_lease(lease, VISIBILITY_TIMEOUT, MAX_RECEIVE_COUNT)  # handler/leases.py
+        check_lease(lease, VISIBILITY_TIMEOUT, MAX_RECEIVE_COUNT)  # handler/store/leases.py
         with _environment({**EMULATOR_CREDENTIALS, **self.endpoints(self.moto_urls)}):
             self.resources = create_resources(
                 visibility_timeout=VISIBILITY_TIMEOUT, max_receive_count=MAX_RECEIVE_COUNT

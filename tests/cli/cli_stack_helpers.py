@@ -9,11 +9,11 @@ from typer.testing import CliRunner
 
 from handler import wiring
 from handler.aws import AwsClients
-from handler.cli import app
+from handler.process.worker import Worker
 from handler.settings import Settings
-from handler.worker import Worker
 from infra.local_worker import poll_once
 from support import RunningStack
+from webhooks_cli import app
 
 
 def archived_meta_key(s3: Any, bucket: str, source: str, delivery_id: str) -> str:

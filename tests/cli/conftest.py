@@ -8,7 +8,7 @@ from dataclasses import fields
 import pytest
 from cli_stack_helpers import CliStack
 
-from handler.processors.effects import EffectStore
+from handler.process.processors.effects import EffectStore
 from support import running_stack
 
 # The receiver still holds the old secret; the sender already signs with the new one.

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from cli_stack_helpers import CliStack, archived_meta_key
 
-from handler.processors.effects import EffectStore
-from handler.quarantine import Quarantine
+from handler.process.processors.effects import EffectStore
+from handler.receive.quarantine import Quarantine
+from handler.receive.signatures import PayloadError, SignatureError, SignedRequest, SigningInput
+from handler.receive.signatures.github import SCHEME as GITHUB
 from handler.settings import Settings
-from handler.signatures import PayloadError, SignatureError, SignedRequest, SigningInput
-from handler.signatures.github import SCHEME as GITHUB
 
 pytestmark = pytest.mark.e2e
 
@@ -301,7 +301,7 @@ def test_quarantine_dry_run_and_sender_retry(cli_stack: CliStack, tmp_path: Path
     assert dry["counts"] == {"would_release": 1}
     # Meanwhile the sender's retry got through (the receiver was fixed): one delivery only.
     cli_stack.drain()
-    from handler.dedup import DedupTable
+    from handler.store.dedup import DedupTable
 
     table = DedupTable(cli_stack.client("dynamodb"), cli_stack.resources.table, 3600, 30, 300)
     key = f"rotating#{request.headers['x-github-delivery']}"
@@ -419,7 +419,7 @@ def test_send_takes_the_receiver_url_from_webhooks_url(cli_stack: CliStack) -> N
 
 def test_module_entry_point() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "handler.cli", "--help"],
+        [sys.executable, "-m", "webhooks_cli", "--help"],
         capture_output=True,
         text=True,
         cwd=ROOT,

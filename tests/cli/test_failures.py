@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from cli_stack_helpers import CliStack
 
-from handler import cli
-from handler.processors import Event
-from handler.worker import handle_batch
+import webhooks_cli as cli
+from handler.process.processors import Event
+from handler.process.worker import handle_batch
 from infra.local_worker import sqs_event
 from webhook_sim.pytest_plugin import Processors
 

@@ -8,10 +8,10 @@ import pytest
 from console_helpers import BASE, PORT, TOKEN
 from fastapi.testclient import TestClient
 
-from handler.cli.console import create_console
-from handler.cli.console.security import Guard
-from handler.cli.operations import Operations
 from handler.settings import MiB, Settings
+from webhooks_cli.console import create_console
+from webhooks_cli.console.security import Guard
+from webhooks_cli.operations import Operations
 
 
 @pytest.fixture

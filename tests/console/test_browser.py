@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from handler.dedup import DedupTable
-from handler.queue import Envelope
+from handler.store.dedup import DedupTable
+from handler.store.queue import Envelope
 from support import ROOT, emulator_client, make_run_env, read_until, sign, start_make_run
 
 pytestmark = pytest.mark.e2e
@@ -85,7 +85,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         assert words[-1] == "console" and settings["AWS_ENDPOINT_URL"].endswith(str(aws_port))
         # The printed program is .venv/bin/webhooks; run the same CLI from this interpreter.
         console = subprocess.Popen(
-            [sys.executable, "-m", "handler.cli", "console"],
+            [sys.executable, "-m", "webhooks_cli", "console"],
             cwd=ROOT,
             env=base | settings | {"PYTHONUNBUFFERED": "1"},
             stdout=subprocess.PIPE,
@@ -185,7 +185,7 @@ def test_its_page_shows_the_exact_body_and_a_forced_replay_runs_it_again(
     shot(page, "delivery")
 
     page.get_by_role("link", name="Forced replay…").click()
-    assert "handler.processors.default.log_delivery" in page.inner_text("main")
+    assert "handler.process.processors.default.log_delivery" in page.inner_text("main")
     assert "back to enqueued" in page.inner_text("main")
     shot(page, "confirm-forced-replay")
     page.get_by_role("button", name="Run it again").click()

@@ -11,11 +11,11 @@ from console_helpers import BASE, PORT, TOKEN, csrf_of, deliver
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from handler.cli.operations import Operations
-from handler.queue import Envelope
+from handler.process.worker import Worker
 from handler.settings import Settings
-from handler.worker import Worker
+from handler.store.queue import Envelope
 from infra.local_worker import poll_once
+from webhooks_cli.operations import Operations
 
 HOSTILE = "<script>alert('body')</script><img src=x onerror=alert(1)>"
 
@@ -58,7 +58,7 @@ def test_the_printed_url_opened_again_in_the_same_browser_just_drops_the_token(
 def test_the_console_refuses_to_listen_beyond_loopback() -> None:
     from typer.testing import CliRunner
 
-    from handler.cli import app
+    from webhooks_cli import app
 
     result = CliRunner().invoke(app, ["console", "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "loopback address only" in result.output
@@ -244,7 +244,7 @@ def test_replay_forced_replay_and_dry_run(
     unconfirmed = browser.post(f"{path}/replay", data={"mode": "force", "csrf": csrf})
     assert unconfirmed.url.path.endswith("/force")  # to the confirmation, nothing done
     assert "Run it again" in unconfirmed.text
-    assert "handler.processors.default.log_delivery" in unconfirmed.text
+    assert "handler.process.processors.default.log_delivery" in unconfirmed.text
     assert "replays 0 → 1" in unconfirmed.text
     assert operations.dedup.get(f"github#{delivery_id}")["status"] == "processed"  # type: ignore[index]
     forced = browser.post(
@@ -350,8 +350,8 @@ def test_the_lambda_code_paths_never_import_the_console() -> None:
     import sys
 
     check = (
-        "import sys, handler.main, handler.api, handler.worker;"
-        "leaked = sorted(m for m in sys.modules if m.startswith(('handler.cli', 'jinja2')));"
+        "import sys, handler.main, handler.receive.api, handler.process.worker;"
+        "leaked = sorted(m for m in sys.modules if m.startswith(('webhooks_cli', 'jinja2')));"
         "print(leaked); sys.exit(1 if leaked else 0)"
     )
     from support import DEMO_SOURCES
@@ -424,8 +424,8 @@ def test_charts_from_cloudwatch_sum_every_dimension_set(browser: TestClient) -> 
 
 
 def test_an_aws_error_is_one_clear_line_not_a_500(settings: Settings) -> None:
-    from handler.cli.console import create_console
-    from handler.cli.console.security import Guard
+    from webhooks_cli.console import create_console
+    from webhooks_cli.console.security import Guard
 
     broken = Operations(settings.model_copy(update={"idempotency_table": "no-such-table"}))
     with TestClient(create_console(broken, Guard(token=TOKEN, port=PORT)), base_url=BASE) as web:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from handler.cli.console.bodies import view_body
-from handler.cli.console.charts import (
+from webhooks_cli.console.bodies import view_body
+from webhooks_cli.console.charts import (
     BUCKETS,
     ChartData,
     bar_panel,
@@ -17,8 +17,8 @@ from handler.cli.console.charts import (
     empty,
     latency_panel,
 )
-from handler.cli.console.security import Guard
-from handler.cli.console.views import delivery_status
+from webhooks_cli.console.security import Guard
+from webhooks_cli.console.views import delivery_status
 
 JSON = {"content-type": "application/json; charset=utf-8"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

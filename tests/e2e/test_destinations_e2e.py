@@ -22,9 +22,9 @@ import standardwebhooks
 
 from handler import wiring
 from handler.aws import AwsClients
-from handler.destinations.state import record_key
+from handler.process.destinations.state import record_key
+from handler.process.worker import Worker
 from handler.settings import Settings
-from handler.worker import Worker
 from infra.destination_server import Answer, running
 from infra.local_stack import DEMO_DESTINATION_PORT
 from infra.local_worker import poll_once

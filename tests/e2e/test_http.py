@@ -21,8 +21,8 @@ from slack_sdk.signature import SignatureVerifier
 from standardwebhooks.webhooks import Webhook
 from twilio.request_validator import RequestValidator
 
-from handler.queue import Envelope
-from handler.signatures.twilio import signed_url
+from handler.receive.signatures.twilio import signed_url
+from handler.store.queue import Envelope
 from infra.processes import free_port, start_receiver, stop
 from support import DISCORD_KEY, SOURCES, RunningStack, sign
 

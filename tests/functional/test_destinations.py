@@ -21,12 +21,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from fastapi.testclient import TestClient
 
 from handler import wiring
-from handler.api import create_app
 from handler.aws import AwsClients
-from handler.destinations.forwarder import Forwarder
-from handler.destinations.state import record_key
+from handler.process.destinations.forwarder import Forwarder
+from handler.process.destinations.state import record_key
+from handler.process.worker import Worker, handle_batch
+from handler.receive.api import create_app
 from handler.settings import Settings
-from handler.worker import Worker, handle_batch
 from infra.destination_server import Answer, DestinationServer, running
 from infra.local_worker import sqs_event
 from infra.resources import Resources
@@ -457,7 +457,7 @@ def test_cli_lists_shows_attempts_pauses_resumes_and_retries(
 ) -> None:
     from typer.testing import CliRunner
 
-    from handler.cli import app
+    from webhooks_cli import app
 
     stack = make_stack(destination_toml("ops", destination.url("/ops")))
     for name, value in {

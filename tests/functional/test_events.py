@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from mangum import Mangum
 
-from handler.api import create_app
 from handler.aws import AwsClients
-from handler.ingest import Receiver
-from handler.lambda_ext import AfterResponse
-from handler.storage import meta_key
-from handler.worker import Worker, handle_batch
+from handler.process.worker import Worker, handle_batch
+from handler.receive.api import create_app
+from handler.receive.ingest import Receiver
+from handler.receive.lambda_ext import AfterResponse
+from handler.store.archive import meta_key
 from infra import events as sample
 from infra.resources import Resources
 

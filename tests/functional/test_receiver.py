@@ -14,12 +14,12 @@ from botocore.exceptions import EndpointConnectionError
 from fastapi.testclient import TestClient
 
 from handler.aws import AwsClients
-from handler.dedup import dedup_key
-from handler.ingest import Receiver
-from handler.queue import Envelope
+from handler.process.worker import Worker
+from handler.receive.ingest import Receiver
 from handler.settings import Settings
-from handler.storage import Archive, body_key, meta_key
-from handler.worker import Worker
+from handler.store.archive import Archive, body_key, meta_key
+from handler.store.dedup import dedup_key
+from handler.store.queue import Envelope
 from infra.resources import Resources
 from support import SOURCES, body_for, object_body, sign
 

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from handler.aws import AwsClients
-from handler.dedup import dedup_key
-from handler.processors import Event
+from handler.process.processors import Event
+from handler.process.worker import Worker, handle_batch
 from handler.settings import Settings
-from handler.worker import Worker, handle_batch
+from handler.store.dedup import dedup_key
 from infra.local_worker import poll_once, sqs_event
 from infra.resources import Resources
 from support import body_for, sign

@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from handler.aws import AwsClients
-from handler.dedup import dedup_key
-from handler.leases import LeaseRuleError
-from handler.processors import Event
-from handler.queue import WorkQueue
+from handler.process.processors import Event
+from handler.process.worker import Worker, check_queue_timing, handle_batch
 from handler.settings import Settings
-from handler.worker import Worker, check_queue_timing, handle_batch
+from handler.store.dedup import dedup_key
+from handler.store.leases import LeaseRuleError
+from handler.store.queue import WorkQueue
 from infra.local_worker import sqs_event
 from infra.resources import Resources
 from support import sign

@@ -435,9 +435,9 @@ def test_outputs_expose_no_secret(template: dict[str, Any]) -> None:
 
 
 def test_processing_lease_ends_before_the_work_queue_dead_letters(template: dict[str, Any]) -> None:
-    """handler/leases.py's rule for every worker timeout the template allows and the smallest,
+    """handler/store/leases.py's rule for every worker timeout the template allows and the smallest,
     default and largest maxReceiveCount: a crashed worker's deliveries are never dead-lettered."""
-    from handler.leases import lease_problem
+    from handler.store.leases import lease_problem
 
     parameters = template["Parameters"]
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
@@ -470,7 +470,7 @@ def test_processing_lease_ends_before_the_work_queue_dead_letters(template: dict
 
 
 def test_worker_may_send_a_busy_message_back_for_its_lease(resources: dict[str, Any]) -> None:
-    """The worker calls ChangeMessageVisibility on a busy record (handler/worker.py)."""
+    """The worker calls ChangeMessageVisibility on a busy record (handler/process/worker.py)."""
     statements = resources["WorkerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     consume = next(s for s in statements if s.get("Sid") == "ConsumeWork")
     assert "sqs:ChangeMessageVisibility" in consume["Action"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from handler.processors import Event
+from handler.process.processors import Event
 from webhook_sim import ENCODINGS
 from webhook_sim.kit import WebhookKit, webhook_kit
 from webhook_sim.pytest_plugin import DEMO_SOURCES, Processors

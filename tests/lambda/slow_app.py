@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import BackgroundTasks, Depends, FastAPI
 from mangum import Mangum
 
-from handler.api import deferring_route
-from handler.lambda_ext import AckFirst, AfterResponse, start_extension
+from handler.receive.api import deferring_route
+from handler.receive.lambda_ext import AckFirst, AfterResponse, start_extension
 
 
 def record(label: str, *args: object, **kwargs: object) -> None:

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 
 from handler import wiring
-from handler.api import create_app
 from handler.aws import AwsClients
-from handler.ingest import Receiver
+from handler.receive.api import create_app
+from handler.receive.ingest import Receiver
 from handler.retries import Backoff
 from handler.settings import Settings
 from infra.processes import EMULATOR_CREDENTIALS

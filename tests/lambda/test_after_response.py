@@ -9,8 +9,8 @@ import pytest
 from fastapi import BackgroundTasks, FastAPI
 from mangum import Mangum
 
-from handler.api import deferring_route
-from handler.lambda_ext import AckFirst, AfterResponse
+from handler.receive.api import deferring_route
+from handler.receive.lambda_ext import AckFirst, AfterResponse
 from handler.retries import Backoff
 from infra.runtime_api import http_api_event
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handler.processors import find_processor
+from handler.process.processors import find_processor
 from webhook_sim.kit import WebhookKit
 
 

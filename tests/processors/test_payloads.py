@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from handler.processors import Event, UnreadablePayload
-from handler.processors.payloads import read_payload
+from handler.process.processors import Event, UnreadablePayload
+from handler.process.processors.payloads import read_payload
 from webhook_sim.kit import WebhookKit
 from webhook_sim.published import FORM, JSON, Sample, github_pull_request, samples
 from webhook_sim.pytest_plugin import Processors

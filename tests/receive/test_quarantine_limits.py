@@ -8,9 +8,9 @@ import pytest
 
 from handler import wiring
 from handler.aws import AwsClients
-from handler.quarantine import Quarantine, RateLimit
+from handler.receive.quarantine import Quarantine, RateLimit
+from handler.receive.signatures import PayloadError, SignatureError, SignedRequest
 from handler.settings import Settings
-from handler.signatures import PayloadError, SignatureError, SignedRequest
 
 
 class Clock:

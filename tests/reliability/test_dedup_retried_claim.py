@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handler.dedup import Claim, DedupTable
 from handler.settings import Settings
+from handler.store.dedup import Claim, DedupTable
 
 
 class RetriedPut:

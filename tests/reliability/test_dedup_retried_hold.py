@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handler.dedup import DedupTable, Hold
 from handler.settings import Settings
+from handler.store.dedup import DedupTable, Hold
 
 
 class RetriedUpdate:

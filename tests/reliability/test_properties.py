@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from handler.queue import Envelope
-from handler.signatures import SCHEMES, SignedRequest, VerificationError, Verified
-from handler.signatures import stripe as stripe_scheme
-from handler.signatures import twilio as twilio_scheme
-from handler.signatures.base import check_timestamp, parse_json
-from handler.signatures.standard import _v1_signatures, decode_secret
+from handler.receive.signatures import SCHEMES, SignedRequest, VerificationError, Verified
+from handler.receive.signatures import stripe as stripe_scheme
+from handler.receive.signatures import twilio as twilio_scheme
+from handler.receive.signatures.base import check_timestamp, parse_json
+from handler.receive.signatures.standard import _v1_signatures, decode_secret
+from handler.store.queue import Envelope
 from support import SOURCES
 from webhook_sim.senders import sign
 

@@ -13,8 +13,8 @@ import json
 from fastapi.testclient import TestClient
 
 from handler.aws import AwsClients
-from handler.queue import Envelope
-from handler.storage import meta_key
+from handler.store.archive import meta_key
+from handler.store.queue import Envelope
 from infra.resources import Resources
 from support import SOURCES, body_for, sign
 

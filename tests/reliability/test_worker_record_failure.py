@@ -19,9 +19,9 @@ from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
 
 from handler.aws import AwsClients
-from handler.dedup import dedup_key
-from handler.processors import Event
-from handler.worker import Worker, handle_batch
+from handler.process.processors import Event
+from handler.process.worker import Worker, handle_batch
+from handler.store.dedup import dedup_key
 from infra.local_worker import sqs_event
 from infra.resources import Resources
 from support import sign

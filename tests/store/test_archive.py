@@ -12,9 +12,8 @@ from botocore.exceptions import ClientError
 
 from handler import wiring
 from handler.aws import AwsClients
-from handler.queue import Envelope
 from handler.settings import Settings
-from handler.storage import (
+from handler.store.archive import (
     ARCHIVE_PREFIX,
     Archive,
     archive_meta,
@@ -24,6 +23,7 @@ from handler.storage import (
     meta_key,
     source_names,
 )
+from handler.store.queue import Envelope
 
 RECEIVED = datetime(2026, 11, 29, 23, 59, 59, tzinfo=UTC)
 BODY = b"\xff\xfe not UTF-8 \r\n" + "zoë ✓".encode() + b"\x00"

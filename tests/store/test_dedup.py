@@ -10,7 +10,8 @@ import pytest
 
 from handler import wiring
 from handler.aws import AwsClients, client_config, new_client
-from handler.dedup import (
+from handler.settings import Settings
+from handler.store.dedup import (
     CLAIMED,
     ENQUEUED,
     PROCESSED,
@@ -21,7 +22,6 @@ from handler.dedup import (
     dedup_key,
     not_replayable,
 )
-from handler.settings import Settings
 
 NOW = 1_800_000_000.0
 KEY = dedup_key("stripe", "evt_1")

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from handler import wiring
 from handler.aws import AwsClients
-from handler.queue import Envelope, WorkQueue
 from handler.settings import Settings
+from handler.store.queue import Envelope, WorkQueue
 
 FIELDS: dict[str, Any] = {
     "id": "evt_1",

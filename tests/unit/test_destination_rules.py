@@ -10,19 +10,25 @@ from typing import Any
 
 import pytest
 
-from handler.destinations.config import RetrySchedule
-from handler.destinations.forward import Response, retry_after_seconds
-from handler.destinations.schedule import Verdict, after_attempt, backoff_seconds, judge, sqs_delay
-from handler.destinations.ssrf import (
+from handler.errors import ConfigError
+from handler.process.destinations.config import RetrySchedule
+from handler.process.destinations.forward import Response, retry_after_seconds
+from handler.process.destinations.schedule import (
+    Verdict,
+    after_attempt,
+    backoff_seconds,
+    judge,
+    sqs_delay,
+)
+from handler.process.destinations.ssrf import (
     UnsafeUrl,
     check_url_statically,
     parse_target,
     refusal,
     resolve_checked,
 )
-from handler.errors import ConfigError
+from handler.receive.sources import load_sources
 from handler.settings import Settings
-from handler.sources import load_sources
 
 SECRET = "whsec_dGVzdC1kZXN0aW5hdGlvbi1zZWNyZXQ="
 

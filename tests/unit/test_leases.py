@@ -1,4 +1,4 @@
-"""The lease rule (handler/leases.py): refused where a crashed worker's deliveries would reach
+"""The lease rule (handler/store/leases.py): refused where a crashed worker's deliveries would reach
 the DLQ, accepted where they come back after the lease."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from handler.leases import LeaseRuleError, check_lease, lease_problem
 from handler.settings import Settings
+from handler.store.leases import LeaseRuleError, check_lease, lease_problem
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from nacl.signing import SigningKey
 
-from handler.signatures import (
+from handler.receive.signatures import (
     SCHEMES,
     MediaTypeError,
     PayloadError,
@@ -29,8 +29,8 @@ from handler.signatures import (
     github,
     twilio,
 )
-from handler.signatures.base import check_timestamp, json_body
-from handler.signatures.hmac_sha256 import HmacOptions
+from handler.receive.signatures.base import check_timestamp, json_body
+from handler.receive.signatures.hmac_sha256 import HmacOptions
 
 NOW = 1_700_000_000.0
 URL = "https://hooks.example.com/in/source?tenant=7"

@@ -10,9 +10,15 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
-from handler.signatures import PayloadError, Reply, SchemeOptions, SignatureError, SignedRequest
-from handler.signatures import discord as scheme
-from handler.signatures.base import Verified
+from handler.receive.signatures import (
+    PayloadError,
+    Reply,
+    SchemeOptions,
+    SignatureError,
+    SignedRequest,
+)
+from handler.receive.signatures import discord as scheme
+from handler.receive.signatures.base import Verified
 
 NOW = 1_700_000_000
 KEY = SigningKey(bytes(range(32)))
@@ -155,7 +161,7 @@ def test_a_public_key_that_is_not_32_hex_bytes_is_a_configuration_error(key: str
 def test_the_crypto_library_is_imported_only_when_verifying() -> None:
     # Cold start: importing the scheme registry must not load the Ed25519 backend.
     probe = (
-        "import sys, handler.signatures; "
+        "import sys, handler.receive.signatures; "
         "print(sorted(m for m in sys.modules if m.startswith(('cryptography', 'nacl'))))"
     )
     root = Path(__file__).resolve().parents[2]

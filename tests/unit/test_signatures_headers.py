@@ -1,7 +1,7 @@
 """Shopify, GitLab and the generic HMAC-SHA256: schemes whose id and type travel in headers.
 
 No official SDK signs these, so the oracle is the standard library computing the documented
-algorithm from scratch (hmac + hashlib + base64), independent of handler.signatures.base.
+algorithm from scratch (hmac + hashlib + base64), independent of handler.receive.signatures.base.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hmac
 import pytest
 from pydantic import ValidationError
 
-from handler.signatures import (
+from handler.receive.signatures import (
     SchemeOptions,
     SignatureError,
     SignedRequest,
@@ -21,8 +21,8 @@ from handler.signatures import (
     hmac_sha256,
     shopify,
 )
-from handler.signatures.base import SigningInput, Verified
-from handler.signatures.hmac_sha256 import HmacOptions
+from handler.receive.signatures.base import SigningInput, Verified
+from handler.receive.signatures.hmac_sha256 import HmacOptions
 
 NOW = 1_700_000_000
 SECRET = "hush-hush"

@@ -8,9 +8,15 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from handler.signatures import PayloadError, Reply, SchemeOptions, SignatureError, SignedRequest
-from handler.signatures import slack as scheme
-from handler.signatures.base import SigningInput, Verified
+from handler.receive.signatures import (
+    PayloadError,
+    Reply,
+    SchemeOptions,
+    SignatureError,
+    SignedRequest,
+)
+from handler.receive.signatures import slack as scheme
+from handler.receive.signatures.base import SigningInput, Verified
 
 NOW = 1_700_000_000
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from handler.signatures import SchemeOptions, SignatureError, SignedRequest
-from handler.signatures import standard as scheme
-from handler.signatures.base import SigningInput, Verified
+from handler.receive.signatures import SchemeOptions, SignatureError, SignedRequest
+from handler.receive.signatures import standard as scheme
+from handler.receive.signatures.base import SigningInput, Verified
 
 NOW = 1_700_000_000
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()

@@ -8,9 +8,9 @@ import time
 import pytest
 import stripe
 
-from handler.signatures import PayloadError, SchemeOptions, SignatureError, SignedRequest
-from handler.signatures import stripe as scheme
-from handler.signatures.base import SigningInput, Verified
+from handler.receive.signatures import PayloadError, SchemeOptions, SignatureError, SignedRequest
+from handler.receive.signatures import stripe as scheme
+from handler.receive.signatures.base import SigningInput, Verified
 
 NOW = 1_700_000_000
 SECRET = "whsec_test_primary"

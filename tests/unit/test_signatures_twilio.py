@@ -10,10 +10,10 @@ import pytest
 from pydantic import ValidationError
 from twilio.request_validator import RequestValidator
 
-from handler.signatures import MediaTypeError, Reply, SignatureError, SignedRequest
-from handler.signatures import twilio as scheme
-from handler.signatures.base import SigningInput, Verified
-from handler.signatures.twilio import TwilioOptions, signed_url
+from handler.receive.signatures import MediaTypeError, Reply, SignatureError, SignedRequest
+from handler.receive.signatures import twilio as scheme
+from handler.receive.signatures.base import SigningInput, Verified
+from handler.receive.signatures.twilio import TwilioOptions, signed_url
 
 NOW = 1_700_000_000.0
 TOKEN = "12345abcdef67890twilioauthtoken0"

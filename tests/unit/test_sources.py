@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from handler.errors import ConfigError
-from handler.ingest import delivery_id
+from handler.receive.ingest import delivery_id
+from handler.receive.sources import load_sources
 from handler.settings import Settings
-from handler.sources import load_sources
 
 NO_AWS = {"ssm:/webhooks/old": "from-ssm", "secretsmanager:gh": "from-secretsmanager"}
 

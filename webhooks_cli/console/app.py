@@ -23,12 +23,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from ...aws import AWS_ERRORS, client_config, new_client
-from ...dedup import PROCESSED, dedup_key
-from ...ingest import CREDENTIAL_HEADERS
-from ...processors import find_processor
-from .. import aws_message  # the CLI's wording of AWS errors
-from ..operations import CliError, NotFound, Operations, Outcome, UsageError
+from handler.aws import AWS_ERRORS, client_config, new_client
+from handler.process.processors import find_processor
+from handler.receive.ingest import CREDENTIAL_HEADERS
+from handler.store.dedup import PROCESSED, dedup_key
+from webhooks_cli import aws_message  # the CLI's wording of AWS errors
+from webhooks_cli.operations import CliError, NotFound, Operations, Outcome, UsageError
+
 from . import charts, dlq
 from .bodies import view_body
 from .security import Guard, Session

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from http.client import HTTPException
 from typing import Any, Protocol
 
-from . import metrics
-from .logs import logger
-from .retries import DEFAULT_BACKOFF, Backoff, callable_name, describe, retry
+from handler import metrics
+from handler.logs import logger
+from handler.retries import DEFAULT_BACKOFF, Backoff, callable_name, describe, retry
 
 EXTENSION_NAME = "webhook-after-response"
 EXTENSIONS_API = "2020-01-01/extension"

@@ -6,7 +6,7 @@ scheme = "github"
 secrets = ["env:GITHUB_WEBHOOK_SECRET", "ssm:/webhooks/github-old"]   # any may verify
 tolerance_seconds = 300
 
-[[sources.github.destinations]]   # optional: forward verified deliveries (handler/destinations)
+[[sources.github.destinations]]   # optional: forward verified deliveries (process/destinations)
 name = "ci"
 url = "https://ci.example.com/hooks"
 secret = "env:CI_WHSEC"
@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .errors import ConfigError
-from .settings import Settings
+from handler.errors import ConfigError
+from handler.receive.signatures.standard import decode_secret
+from handler.settings import Settings
+
 from .signatures import SCHEMES, Scheme, SchemeOptions, SigningInput
-from .signatures.standard import decode_secret
 
 if TYPE_CHECKING:
-    from .destinations.config import Destination
+    from handler.process.destinations.config import Destination
 
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -178,7 +179,7 @@ def parse_source(
     if not raw_destinations:
         return Source(name, scheme, tuple(resolved), options)
     # Imported only when a source has destinations: no cost to the receiver's cold start else.
-    from .destinations.config import parse_destinations
+    from handler.process.destinations.config import parse_destinations
 
     destinations = parse_destinations(
         name,

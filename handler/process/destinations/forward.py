@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from ..signatures.base import SchemeOptions, SigningInput
-from ..signatures.standard import sign
+from handler.receive.signatures.base import SchemeOptions, SigningInput
+from handler.receive.signatures.standard import sign
+
 from .config import Destination
 from .ssrf import Target, UnsafeUrl, parse_target, resolve_checked
 

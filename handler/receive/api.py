@@ -3,7 +3,7 @@
 The route reads the raw body (bounded), hands it to the Receiver, answers, and schedules the
 work after the ack (the archive; under ACK_POLICY=instant the hand-off too) as a FastAPI
 background task. Under uvicorn those run after the response is sent; on Lambda, `after_response`
-takes them (handler/lambda_ext.py) so that the handler returns first.
+takes them (handler/receive/lambda_ext.py) so that the handler returns first.
 """
 
 import time
@@ -18,10 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from . import metrics
-from .errors import BodyTooLarge, HandoffFailed, ReceiverError, UnknownSource
+from handler import metrics
+from handler.errors import BodyTooLarge, HandoffFailed, ReceiverError, UnknownSource
+from handler.logs import logger
+
 from .ingest import Accepted, Handshake, Receiver
-from .logs import logger
 from .quarantine import Quarantine
 from .signatures import Reply, SignatureError, SignedRequest, VerificationError
 

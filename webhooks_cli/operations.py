@@ -21,20 +21,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from handler import wiring
+from handler.aws import AwsClients
+from handler.errors import ReceiverError
+from handler.receive.ingest import Handshake, Receiver
+from handler.receive.quarantine import Quarantine, QuarantinedDelivery
+from handler.receive.signatures import SignedRequest, VerificationError, Verified
+from handler.receive.sources import Source
+from handler.settings import Settings
+from handler.store.archive import ARCHIVE_PREFIX, Archive, dated_keys, meta_key
+from handler.store.dedup import DedupTable, dedup_key, not_replayable
+from handler.store.queue import Envelope
 from webhook_sim.samples import Encoding
 from webhook_sim.senders import SignedDelivery, can_sign, simulate
-
-from .. import wiring
-from ..aws import AwsClients
-from ..dedup import DedupTable, dedup_key, not_replayable
-from ..errors import ReceiverError
-from ..ingest import Handshake, Receiver
-from ..quarantine import Quarantine, QuarantinedDelivery
-from ..queue import Envelope
-from ..settings import Settings
-from ..signatures import SignedRequest, VerificationError, Verified
-from ..sources import Source
-from ..storage import ARCHIVE_PREFIX, Archive, dated_keys, meta_key
 
 DEMO_SOURCES = Path(__file__).resolve().parents[2] / "infra" / "demo-sources.toml"
 

@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 import typer
 from rich.table import Table
 
-from ..destinations.config import Destination
-from ..destinations.forwarder import ForwardMessage, WakeUp
-from ..destinations.state import DEAD, ForwardTable, record_key
-from ..queue import Envelope
-from ..storage import body_key, meta_key
-from ..wiring import FORWARD_RECORD_EXTRA_SECONDS
+from handler.process.destinations.config import Destination
+from handler.process.destinations.forwarder import ForwardMessage, WakeUp
+from handler.process.destinations.state import DEAD, ForwardTable, record_key
+from handler.store.archive import body_key, meta_key
+from handler.store.queue import Envelope
+from handler.wiring import FORWARD_RECORD_EXTRA_SECONDS
+
 from . import DryRunOption, JsonOption, SourceOption, clear_errors, emit_json, out, summary
 from .operations import NotFound, Operations, Outcome, UsageError
 

@@ -22,10 +22,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .. import metrics
-from ..logs import logger
-from ..queue import Envelope
-from ..storage import body_key
+from handler import metrics
+from handler.logs import logger
+from handler.store.archive import body_key
+from handler.store.queue import Envelope
+
 from .config import Destination
 from .forward import Delivery, Response, attempt
 from .schedule import Next, Verdict, after_attempt, describe, sqs_delay

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ...aws import AWS_ERRORS, error_code
-from ...metrics import NAMESPACE
-from ..operations import Operations
+from handler.aws import AWS_ERRORS, error_code
+from handler.metrics import NAMESPACE
+from webhooks_cli.operations import Operations
 
 WINDOWS = {"1h": 3600, "6h": 6 * 3600, "24h": 86400, "7d": 7 * 86400}
 BUCKETS = 30  # every window / 30 is a whole number of minutes, as CloudWatch periods must be

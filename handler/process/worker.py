@@ -23,21 +23,22 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from . import metrics
-from .aws import AWS_ERRORS, error_code
-from .dedup import DedupTable, Hold, dedup_key
+from handler import metrics
+from handler.aws import AWS_ERRORS, error_code
+from handler.logs import logger
+from handler.process.processors.effects import EffectStore
+from handler.retries import DEFAULT_BACKOFF, Backoff, retry
+from handler.settings import Settings
+from handler.store.archive import Archive, meta_key
+from handler.store.dedup import DedupTable, Hold, dedup_key
+from handler.store.leases import check_lease, queue_timing
+from handler.store.queue import Envelope, WorkQueue
+
 from .destinations import WAKE_UP_PREFIX
-from .leases import check_lease, queue_timing
-from .logs import logger
 from .processors import Event, Outcome, find_processor
-from .processors.effects import EffectStore
-from .queue import Envelope, WorkQueue
-from .retries import DEFAULT_BACKOFF, Backoff, retry
-from .settings import Settings
-from .storage import Archive, meta_key
 
 if TYPE_CHECKING:
-    from .destinations.forwarder import Forwarder
+    from handler.process.destinations.forwarder import Forwarder
 
 
 class DeliveryBusy(Exception):
@@ -160,7 +161,7 @@ class Worker:
                 raise
 
     def wake_up(self, body: str) -> None:
-        """A destination's retry is due (handler/destinations/forwarder.py)."""
+        """A destination's retry is due (handler/process/destinations/forwarder.py)."""
         if self.forwarder is None:
             logger.warning("forwarding wake-up but no destinations are configured; dropped")
             return
@@ -238,7 +239,7 @@ _batch = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
 
 def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
     """Refuse to start when the processing lease could outlive the queue's receives
-    (handler/leases.py), with the queue's own attributes, not what a template meant them to be."""
+    (store/leases.py), with the queue's own attributes, not what a template meant them to be."""
     try:
         visibility, max_receive = queue_timing(queue.sqs, queue.url)
     except AWS_ERRORS as error:  # cannot check: processing still works

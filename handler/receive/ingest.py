@@ -20,17 +20,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from . import metrics
-from .aws import AWS_ERRORS, error_code
-from .dedup import Claim, DedupTable, dedup_key
-from .errors import DeliveryInFlight, HandoffFailed, UnknownSource
-from .logs import logger
-from .queue import Envelope, WorkQueue
-from .retries import DEFAULT_BACKOFF, Backoff, retry
-from .settings import Settings
+from handler import metrics
+from handler.aws import AWS_ERRORS, error_code
+from handler.errors import DeliveryInFlight, HandoffFailed, UnknownSource
+from handler.logs import logger
+from handler.retries import DEFAULT_BACKOFF, Backoff, retry
+from handler.settings import Settings
+from handler.store.archive import Archive, body_key
+from handler.store.dedup import Claim, DedupTable, dedup_key
+from handler.store.queue import Envelope, WorkQueue
+
 from .signatures import Reply, SignedRequest
 from .sources import Source
-from .storage import Archive, body_key
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """What happens to a delivery, chosen by (source, event type).
 
-    from handler.processors import Event, processor
+    from handler.process.processors import Event, processor
 
     @processor("github", "push")
     def on_push(event: Event) -> dict[str, object]:

@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ...dedup import PROCESSED, PROCESSING
-from ..operations import ArchivedDelivery, Operations, parse_time
+from handler.store.dedup import PROCESSED, PROCESSING
+from webhooks_cli.operations import ArchivedDelivery, Operations, parse_time
 
 STATUSES = ("accepted", "processing", "processed", "failed", "dead-lettered", "quarantined")
 

@@ -1,6 +1,6 @@
 """`webhooks`: send, inspect, replay and redrive deliveries; release quarantined ones.
 
-Installed with the project (`[project.scripts]`), or `python -m handler.cli`. It reads the same
+Installed with the project (`[project.scripts]`), or `python -m webhooks_cli`. It reads the same
 environment as the receiver, so `AWS_ENDPOINT_URL=http://127.0.0.1:5000` points it at the local
 stack of `make run` and no endpoint at AWS. Every command takes `--json`.
 """
@@ -30,10 +30,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from handler.errors import ConfigError
+from handler.receive.ingest import CREDENTIAL_HEADERS
 from webhook_sim.samples import Encoding
 
-from ..errors import ConfigError
-from ..ingest import CREDENTIAL_HEADERS
 from .operations import (
     ArchivedDelivery,
     CliError,

@@ -16,7 +16,8 @@ import socket
 
 import uvicorn
 
-from ..operations import Operations, UsageError
+from webhooks_cli.operations import Operations, UsageError
+
 from .app import create_console
 from .security import Guard
 

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import metrics
-from .aws import AWS_ERRORS, error_code
+from handler import metrics
+from handler.aws import AWS_ERRORS, error_code
+from handler.logs import logger
+from handler.settings import Settings, get_settings
+from handler.store.archive import Archive, dated_keys, day_prefix
+
 from .ingest import archived_headers
-from .logs import logger
-from .settings import Settings, get_settings
 from .signatures import SignatureError, SignedRequest, VerificationError
-from .storage import Archive, dated_keys, day_prefix
 
 QUARANTINE_PREFIX = "quarantine"
 

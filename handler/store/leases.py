@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import ConfigError
+from handler.errors import ConfigError
 
 MARGIN_SECONDS = 2
 

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import ReceiverError
+from handler.errors import ReceiverError
 
 
 @dataclass(frozen=True)

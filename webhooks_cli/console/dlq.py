@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ...dedup import dedup_key
-from ..operations import Operations
+from handler.store.dedup import dedup_key
+from webhooks_cli.operations import Operations
 
 if TYPE_CHECKING:
     pass

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..logs import logger
+from handler.logs import logger
+
 from .registry import ANY_EVENT, Event, Outcome, processor
 
 

@@ -1,5 +1,0 @@
-"""`python -m handler.cli`: the same as the `webhooks` command."""
-
-from . import main
-
-main()

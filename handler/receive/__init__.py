@@ -1,0 +1,1 @@
+"""Receive: verify a delivery, acknowledge it, hand it off durably; keep what was refused."""

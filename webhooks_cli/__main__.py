@@ -1,0 +1,5 @@
+"""`python -m webhooks_cli`: the same as the `webhooks` command."""
+
+from . import main
+
+main()
