@@ -354,7 +354,7 @@ def test_the_lambda_code_paths_never_import_the_console() -> None:
         "leaked = sorted(m for m in sys.modules if m.startswith(('webhooks_cli', 'jinja2')));"
         "print(leaked); sys.exit(1 if leaked else 0)"
     )
-    from support import DEMO_SOURCES
+    from infra import DEMO_SOURCES
 
     env = {
         "PATH": "/usr/bin:/bin",
