@@ -27,7 +27,7 @@ from handler.aws import AWS_ERRORS, client_config, new_client
 from handler.process.processors import find_processor
 from handler.receive.ingest import CREDENTIAL_HEADERS
 from handler.store.dedup import PROCESSED, dedup_key
-from webhooks_cli import aws_message  # the CLI's wording of AWS errors
+from webhooks_cli.common import aws_message  # the CLI's wording of AWS errors
 from webhooks_cli.operations import CliError, NotFound, Operations, Outcome, UsageError
 
 from . import charts, dlq
