@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 from handler import wiring
 from handler.aws import AwsClients
@@ -20,10 +19,9 @@ from handler.receive.sources import Source
 from handler.settings import Settings
 from handler.store.archive import Archive
 from handler.store.dedup import DedupTable
+from infra import DEMO_SOURCES
 
 from .errors import UsageError
-
-DEMO_SOURCES = Path(__file__).resolve().parents[2] / "infra" / "demo-sources.toml"
 
 
 def cli_settings() -> Settings:
