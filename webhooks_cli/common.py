@@ -1,5 +1,5 @@
-"""What every command shares: its options, its output (tables on stdout, errors on stderr,
-or --json), and one clear line instead of a traceback for the errors a user can fix."""
+"""What every command shares: its output (tables on stdout, errors on stderr, or --json), and
+one clear line instead of a traceback for the errors a user can fix."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
 from botocore.exceptions import (
@@ -30,16 +30,6 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
-SourceOption = Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")]
-SinceOption = Annotated[
-    str | None, typer.Option("--since", help="From: 90s, 30m, 2h, 3d ago or an ISO time.")
-]
-UntilOption = Annotated[str | None, typer.Option("--until", help="Up to (same forms).")]
-DryRunOption = Annotated[
-    bool, typer.Option("--dry-run", help="Say what would happen; change nothing.")
-]
 
 
 def aws_message(error: ClientError) -> str:

@@ -13,17 +13,9 @@ from rich.table import Table
 
 from handler.receive.ingest import CREDENTIAL_HEADERS
 
-from ..common import (
-    JsonOption,
-    SinceOption,
-    SourceOption,
-    UntilOption,
-    clear_errors,
-    emit_json,
-    out,
-    since_until,
-)
+from ..common import clear_errors, emit_json, out, since_until
 from ..operations import Operations
+from ..options import JsonOption, SinceOption, SourceOption, UntilOption
 
 
 @clear_errors

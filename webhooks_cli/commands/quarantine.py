@@ -8,20 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..common import (
-    DryRunOption,
-    JsonOption,
-    SinceOption,
-    SourceOption,
-    UntilOption,
-    clear_errors,
-    emit_json,
-    out,
-    progress,
-    since_until,
-    summary,
-)
+from ..common import clear_errors, emit_json, out, progress, since_until, summary
 from ..operations import NotFound, Operations
+from ..options import DryRunOption, JsonOption, SinceOption, SourceOption, UntilOption
 
 app = typer.Typer(help="Deliveries refused for their signature.", no_args_is_help=True)
 

@@ -11,20 +11,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..common import (
-    DryRunOption,
-    JsonOption,
-    SinceOption,
-    SourceOption,
-    UntilOption,
-    clear_errors,
-    emit_json,
-    out,
-    progress,
-    since_until,
-    summary,
-)
+from ..common import clear_errors, emit_json, out, progress, since_until, summary
 from ..operations import ArchivedDelivery, Operations, UsageError, read_ids
+from ..options import DryRunOption, JsonOption, SinceOption, SourceOption, UntilOption
 
 
 def _targets(

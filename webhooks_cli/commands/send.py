@@ -11,8 +11,9 @@ import typer
 
 from webhook_sim.samples import Encoding
 
-from ..common import JsonOption, clear_errors, emit_json, out
+from ..common import clear_errors, emit_json, out
 from ..operations import Operations, UsageError, post, sign_delivery
+from ..options import JsonOption
 
 
 @clear_errors
