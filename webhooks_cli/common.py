@@ -24,29 +24,12 @@ from rich.table import Table
 
 from handler.errors import ConfigError
 
-from .operations import CliError, Outcome, parse_time
+from .operations import CliError, Outcome, aws_message, parse_time
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def aws_message(error: ClientError) -> str:
-    code = str(error.response.get("Error", {}).get("Code", ""))
-    message = str(error.response.get("Error", {}).get("Message", ""))
-    names = {
-        "NoSuchBucket": "the archive bucket does not exist (ARCHIVE_BUCKET)",
-        "NoSuchKey": "the archived object is missing",
-        "AWS.SimpleQueueService.NonExistentQueue": "the queue does not exist (WORK_QUEUE_URL)",
-        "QueueDoesNotExist": "the queue does not exist (WORK_QUEUE_URL)",
-        "ResourceNotFoundException": "the idempotency table does not exist (IDEMPOTENCY_TABLE)",
-        "AccessDenied": "access denied",
-        "AccessDeniedException": "access denied",
-    }
-    return (
-        f"{names.get(code, code or 'AWS error')}: {message}" if message else names.get(code, code)
-    )
 
 
 def clear_errors(command: F) -> F:

@@ -5,7 +5,7 @@ settings, AWS clients and wired parts, built once per command or console)."""
 from .context import Context, Outcome, cli_settings
 from .deliveries import ArchivedDelivery, Deliveries
 from .dlq import DeadLetter, DeadLetterQueue
-from .errors import CliError, NotFound, UsageError
+from .errors import CliError, NotFound, UsageError, aws_message
 from .inputs import parse_time, read_ids
 from .quarantine import Releases
 from .replay import Replays
@@ -27,6 +27,7 @@ __all__ = [
     "Operations",
     "Outcome",
     "UsageError",
+    "aws_message",
     "cli_settings",
     "parse_time",
     "post",
