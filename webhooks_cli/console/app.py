@@ -27,8 +27,8 @@ from handler.aws import AWS_ERRORS, client_config, new_client
 from handler.process.processors import find_processor
 from handler.receive.ingest import CREDENTIAL_HEADERS
 from handler.store.dedup import PROCESSED, dedup_key
-from webhooks_cli import aws_message  # the CLI's wording of AWS errors
 from webhooks_cli.operations import CliError, NotFound, Operations, Outcome, UsageError
+from webhooks_cli.operations.errors import aws_message  # the wording the CLI uses too
 
 from . import charts, dlq
 from .bodies import view_body

@@ -23,8 +23,9 @@ from handler.store.archive import body_key, meta_key
 from handler.store.queue import Envelope
 from handler.wiring import FORWARD_RECORD_EXTRA_SECONDS
 
-from . import DryRunOption, JsonOption, SourceOption, clear_errors, emit_json, out, summary
-from .operations import NotFound, Operations, Outcome, UsageError
+from ..common import clear_errors, emit_json, out, summary
+from ..operations import NotFound, Operations, Outcome, UsageError
+from ..options import DryRunOption, JsonOption, SourceOption
 
 app = typer.Typer(
     help="Destinations: state, a delivery's attempts, retry, pause and resume.",
