@@ -46,14 +46,14 @@ def list_destinations(
         return
     columns = ["source", "destination", "url", "state", "failures", "open_until", "reason"]
     view = Table(title="destinations", title_justify="left")
-    for column in [*columns, *(["counts"] if counted else [])]:
+    for column in [*columns, *(views.COUNTED if counted else ())]:
         view.add_column(column, overflow="fold")
     for row in rows:
         colour = {"closed": "green", "half_open": "yellow"}.get(str(row["state"]), "red")
         cells = [escape(str(row[column])) for column in columns]  # a reason is anyone's text
         cells[3] = f"[{colour}]{row['state']}[/]"
         if counted:
-            cells.append(", ".join(f"{n} {status}" for status, n in row["counts"].items()))
+            cells.extend(str(row["counts"][status]) for status in views.COUNTED)
         view.add_row(*cells)
     out.print(view)
     if counted and not counted.complete:
