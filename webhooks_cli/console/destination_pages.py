@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from handler.process.destinations.forwarder import PAUSED_RECHECK_SECONDS
 from webhooks_cli import destination_ops as ops
 from webhooks_cli import destination_views as views
 from webhooks_cli.operations import CliError, Outcome, UsageError
@@ -58,7 +59,7 @@ def add_routes(app: FastAPI, console: Console) -> None:
             "destinations.html",
             destinations=views.destinations(operations, counts=counts),
             counts=counts,
-            sources=sorted(operations.sources),
+            recheck_minutes=round(PAUSED_RECHECK_SECONDS / 60),
         )
 
     @app.get("/destinations/{source}/{name}/retry", response_class=HTMLResponse)
