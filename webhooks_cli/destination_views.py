@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from botocore.exceptions import ClientError
+
 from handler.process.destinations.state import CLOSED, DEAD, DELIVERED, PENDING, SENDING, record_key
 
 from .destination_ops import configured, forward_table
@@ -95,6 +97,18 @@ class Counts:
     by_destination: dict[tuple[str, str], dict[str, int]]
     complete: bool  # False: the scan stopped after COUNT_PAGES pages
     scanned: int  # items the scan read
+
+
+def counting_is_cheap(operations: Operations, pages: int = COUNT_PAGES) -> bool:
+    """Whether the whole table fits in the Scan's budget, by DescribeTable's size (which
+    DynamoDB refreshes about every six hours): then a page may count on every view."""
+    try:
+        table = operations.clients.dynamodb.describe_table(
+            TableName=operations.settings.idempotency_table
+        )["Table"]
+    except ClientError:
+        return False  # no dynamodb:DescribeTable for this operator: count only when asked
+    return int(table.get("TableSizeBytes", 0)) <= pages * 1024 * 1024
 
 
 def count_records(operations: Operations, pages: int = COUNT_PAGES) -> Counts:

@@ -249,3 +249,29 @@ def test_an_unknown_destination_is_a_clear_4xx(browser: TestClient) -> None:
     answer = post(browser, "/destinations/github/nope/pause")
     assert answer.status_code == 400 and "no destination named" in answer.text
     assert browser.get("/destinations/nope/ops/retry").status_code == 400
+
+
+def test_a_large_table_is_counted_only_when_asked(
+    browser: TestClient,
+    client: TestClient,
+    forwarding: Worker,
+    operations: Operations,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """moto reports a table size of 0; AWS reports the real one (refreshed every ~6 h)."""
+    deliver(client, "github", b'{"n": 1}')
+    run_worker(forwarding, operations)
+    dynamodb = operations.clients.dynamodb.client  # type: ignore[attr-defined]  # the botocore one
+    real = dynamodb.describe_table
+
+    def large(**kwargs: Any) -> Any:
+        answer = real(**kwargs)
+        answer["Table"]["TableSizeBytes"] = 50 * 1024 * 1024
+        return answer
+
+    monkeypatch.setattr(dynamodb, "describe_table", large)
+    page = browser.get("/destinations").text
+    assert "not counted" in page and 'href="/destinations?counts=1"' in page
+    counted = browser.get("/destinations?counts=1").text
+    row = counted.split('id="d-github-ops"', 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r'class="num[^"]*">(\d+)<', row)[-3:] == ["0", "1", "0"]

@@ -53,13 +53,19 @@ def add_routes(app: FastAPI, console: Console) -> None:
 
     @app.get("/destinations", response_class=HTMLResponse)
     def destinations_page(request: Request) -> Response:
-        counts = views.count_records(operations)
+        asked = request.query_params.get("counts") == "1"
+        counts = (
+            views.count_records(operations)
+            if asked or views.counting_is_cheap(operations)
+            else None
+        )
         return console.page(
             request,
             "destinations.html",
             destinations=views.destinations(operations, counts=counts),
             counts=counts,
             recheck_minutes=round(PAUSED_RECHECK_SECONDS / 60),
+            count_megabytes=views.COUNT_PAGES,
         )
 
     @app.get("/destinations/{source}/{name}/retry", response_class=HTMLResponse)
