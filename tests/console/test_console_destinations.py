@@ -275,3 +275,28 @@ def test_a_large_table_is_counted_only_when_asked(
     counted = browser.get("/destinations?counts=1").text
     row = counted.split('id="d-github-ops"', 1)[1].split("</tr>", 1)[0]
     assert re.findall(r'class="num[^"]*">(\d+)<', row)[-3:] == ["0", "1", "0"]
+
+
+def test_a_destination_gone_410_shows_disabled_and_resume_re_enables_it(
+    browser: TestClient,
+    client: TestClient,
+    forwarding: Worker,
+    operations: Operations,
+    destination: DestinationServer,
+) -> None:
+    destination.default(OPS, Answer(410, body=b"gone"))
+    delivery_id = deliver(client, "github", b'{"n": 1}')
+    run_worker(forwarding, operations)
+    row = browser.get("/destinations").text.split('id="d-github-ops"', 1)[1].split("</tr>")[0]
+    assert ">disabled<" in row and "HTTP 410 Gone" in row
+    assert 'action="/destinations/github/ops/resume"' in row
+    assert "<button disabled" in row and 'href="/destinations/github/ops/retry"' not in row
+    refused = post(browser, "/destinations/github/ops/retry", id=delivery_id, mode="retry")
+    assert "is disabled: `resume` it first" in refused.text  # said on the delivery's page
+    assert refused.url.path == f"/deliveries/github/{delivery_id}"
+
+    destination.default(OPS, Answer(200))
+    post(browser, "/destinations/github/ops/resume")
+    assert "1 retried" in post(browser, "/destinations/github/ops/retry", id=delivery_id).text
+    run_worker(forwarding, operations)
+    assert destination.effects(OPS) == {delivery_id: 1}
