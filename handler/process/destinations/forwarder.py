@@ -34,6 +34,7 @@ from .state import Attempt, Begin, DestinationState, ForwardTable, record_key
 
 LEASE_MARGIN_SECONDS = 30.0  # beyond the HTTP timeout: a live sender is never taken over
 PAUSED_RECHECK_SECONDS = 300.0  # a paused destination's deliveries look again this often
+PAUSED = "paused"  # the hold reason of a paused destination's deliveries (resume wakes them)
 
 
 class WakeUp(BaseModel):
@@ -76,13 +77,20 @@ class Forwarder:
     sleep: Callable[[float], None] = time.sleep
     send: Callable[[Destination, Delivery, float], Response] = attempt
     rand: random.Random = field(default_factory=random.Random)
+    concurrency: int = 8  # threads for one batch's forwards (batch.py)
 
     # ------------------------------------------------------------------ entry points
 
     def forward_delivery(self, envelope: Envelope, body: bytes) -> None:
-        for destination in self.destinations.get(envelope.source, ()):
-            if destination.matches(envelope.event_type, body):
-                self.run(destination, envelope, body, wake=None)
+        for destination in self.matching(envelope, body):
+            self.run(destination, envelope, body, wake=None)
+
+    def matching(self, envelope: Envelope, body: bytes) -> list[Destination]:
+        return [
+            destination
+            for destination in self.destinations.get(envelope.source, ())
+            if destination.matches(envelope.event_type, body)
+        ]
 
     def wake_up(self, message_body: str) -> None:
         message = ForwardMessage.model_validate_json(message_body)
@@ -182,7 +190,7 @@ class Forwarder:
         """Why not to send now (paused, circuit open or probed elsewhere), and when to look again.
         A paused destination's deliveries wait (the horizon is not checked while paused)."""
         if state.paused:
-            return "paused", now + PAUSED_RECHECK_SECONDS
+            return PAUSED, now + PAUSED_RECHECK_SECONDS
         if state.circuit != "closed":
             probe_lease = destination.timeout_seconds + LEASE_MARGIN_SECONDS
             if state.circuit == "open" and state.open_until > now:

@@ -356,6 +356,57 @@ class ForwardTable:
             found.extend(plain(item) for item in page.get("Items", []))
         return found
 
+    def held_records(
+        self, source: str, destination: str, reason: str, limit: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to `limit` pending records of one destination held for `reason`, and whether there
+        are more. A Scan, like dead_records: an operator's command."""
+        found: list[dict[str, Any]] = []
+        paginator = self.dynamodb.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self.table,
+            FilterExpression=(
+                "begins_with(pk, :prefix) AND #status = :pending AND #dest = :d"
+                " AND hold_reason = :reason"
+            ),
+            ExpressionAttributeNames={"#status": "status", "#dest": "destination"},
+            ExpressionAttributeValues={
+                ":prefix": {"S": record_prefix(source)},
+                ":pending": {"S": PENDING},
+                ":d": {"S": destination},
+                ":reason": {"S": reason},
+            },
+            ConsistentRead=True,
+        ):
+            found.extend(plain(item) for item in page.get("Items", []))
+            if len(found) > limit:
+                return found[:limit], True
+        return found, False
+
+    def release(self, key: str, reason: str, attempts: int, now: float) -> bool:
+        """A record held for `reason` due now (its wake-up follows), if it is still as read."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": key}},
+                UpdateExpression="SET next_attempt_at = :now REMOVE hold_reason",
+                ConditionExpression=(
+                    "#status = :pending AND hold_reason = :reason AND attempts = :attempts"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":pending": {"S": PENDING},
+                    ":reason": {"S": reason},
+                    ":attempts": {"N": str(attempts)},
+                    ":now": _number(now),
+                },
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+            return False
+        return True
+
     # -------------------------------------------------------------- the destination
 
     def state(self, source: str, destination: str) -> DestinationState:
