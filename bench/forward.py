@@ -198,8 +198,8 @@ def run(quick: bool, slow: bool) -> dict[str, Any]:
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-forward-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True)
     sources = workdir / "sources.toml"
-    urls = (destination.url(path) for path in ("/bench", "/paced", "/slow"))
-    sources.write_text(sources_toml(*urls, rate))
+    bench, paced, slow_url = (destination.url(path) for path in ("/bench", "/paced", "/slow"))
+    sources.write_text(sources_toml(bench, paced, slow_url, rate))
     env = {
         **receiver_env(),
         **EMULATOR_CREDENTIALS,

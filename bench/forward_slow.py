@@ -21,7 +21,8 @@ def slow_rounds(
     rounds: int,
 ) -> dict[str, Any]:
     """Forwarded/s to the slow destination: one thread per worker (the baseline) vs the default."""
-    sequential, side_by_side = [], []
+    sequential: list[float] = []
+    side_by_side: list[float] = []
     for _ in range(rounds):  # interleaved: drift hits both alike
         for threads, figures in (("1", sequential), ("", side_by_side)):
             extra = {"FORWARD_CONCURRENCY": threads} if threads else {}
