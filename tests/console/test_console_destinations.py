@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from handler import wiring
-from handler.process.destinations.state import record_key
+from handler.process.destinations.records import record_key
 from handler.process.worker import Worker
 from handler.settings import Settings
 from infra.destination_server import Answer, DestinationServer, running

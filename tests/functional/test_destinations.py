@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from handler import wiring
 from handler.aws import AwsClients
 from handler.process.destinations.forwarder import Forwarder
-from handler.process.destinations.state import record_key
+from handler.process.destinations.records import record_key
 from handler.process.worker import Worker, handle_batch
 from handler.receive.api import create_app
 from handler.settings import Settings

@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from handler.process.destinations.forwarder import PAUSED_RECHECK_SECONDS
+from handler.process.destinations.guards import PAUSED_RECHECK_SECONDS
 from webhooks_cli.operations import CliError, Outcome, UsageError
 from webhooks_cli.operations import destination_views as views
 from webhooks_cli.operations import destinations as ops

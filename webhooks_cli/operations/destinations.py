@@ -18,8 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from handler.process.destinations.config import Destination
-from handler.process.destinations.forwarder import PAUSED, ForwardMessage, WakeUp
-from handler.process.destinations.state import DEAD, ForwardTable, record_key
+from handler.process.destinations.guards import PAUSED
+from handler.process.destinations.messages import ForwardMessage, WakeUp
+from handler.process.destinations.records import DEAD, record_key
+from handler.process.destinations.state import ForwardTable
 from handler.store.archive import body_key, meta_key
 from handler.store.queue import Envelope
 from handler.wiring import FORWARD_RECORD_EXTRA_SECONDS

@@ -11,8 +11,8 @@ error, as it did inline, so the batch's partial failures (batchItemFailures) are
 
 Threads are safe here: the AWS clients are botocore clients, one per process (handler/aws.py;
 no boto3 session or resource is shared), and exactly-once per (delivery, destination), the rate
-limit and the circuit are DynamoDB conditional writes (state.py) that already hold across
-concurrent workers.
+limit and the circuit are DynamoDB conditional writes (records.py, limits.py, circuit.py) that
+already hold across concurrent workers.
 """
 
 from __future__ import annotations
