@@ -82,7 +82,7 @@ class Facts:
     def of_record(cls, record: dict[str, Any] | None, meta_key: str) -> Facts | None:
         """From the claim's copy, if it has one and it is this archive's (a claim made again
         after the record expired describes a later copy, archived under a later day)."""
-        if not record or "received_at" not in record or "event_type" not in record:
+        if not record or not {"event_type", "received_at", "body_size"} <= record.keys():
             return None
         received_at = datetime.fromisoformat(str(record["received_at"]))
         if f"/{received_at.astimezone(UTC):%Y/%m/%d}/" not in meta_key:
