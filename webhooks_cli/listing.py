@@ -193,13 +193,16 @@ class Listing:
         with ThreadPoolExecutor(READERS) as pool:
             days = self.day_prefixes(source, since, until)
             keys = [key for found in pool.map(self.meta_keys, days) for key in found]
+            # The first time a key is seen, its record is read with the facts' copy too.
             unknown = [key for key in keys if key not in self.facts]
-            copies = self.records(dedup_keys(unknown), FACT_ATTRIBUTES) if unknown else {}
-            learnt = pool.map(lambda key: (key, self._facts(key, copies)), unknown)
+            known = [key for key in keys if key in self.facts]
+            wider = tuple(dict.fromkeys(attributes + FACT_ATTRIBUTES))
+            records = self.records(dedup_keys(unknown), wider) if unknown else {}
+            learnt = pool.map(lambda key: (key, self._facts(key, records)), unknown)
             for key, facts in learnt:
                 if facts is not None:
                     self._keep(key, facts)
-            records = self.records(dedup_keys(keys), attributes)
+            records.update(self.records(dedup_keys(known), attributes))
             pairs = [(key, records.get(pk)) for key, pk in zip(keys, dedup_keys(keys), strict=True)]
         found = []
         for key, record in pairs:
