@@ -96,7 +96,7 @@ def floor(operations: Any, since: datetime) -> None:
     """What the page read every time before: every key listed, every record, one after the
     other, nothing else (its metas were cached already)."""
     from handler.store.archive import ARCHIVE_PREFIX, dated_keys
-    from webhooks_cli.listing import dedup_keys
+    from webhooks_cli.operations.listing import dedup_keys
 
     s3, bucket = operations.clients.s3, operations.settings.archive_bucket
     keys = [
@@ -137,8 +137,8 @@ def main() -> int:
         from handler.settings import Settings
         from webhooks_cli.console import create_console
         from webhooks_cli.console.security import Guard
-        from webhooks_cli.listing import STATUS_ATTRIBUTES
         from webhooks_cli.operations import Operations
+        from webhooks_cli.operations.listing import STATUS_ATTRIBUTES
 
         settings = Settings(
             webhook_sources_file=str(DEMO_SOURCES),

@@ -17,8 +17,8 @@ from handler.store.archive import meta_key
 from handler.store.dedup import delivery_facts
 from handler.store.queue import Envelope
 from infra.local_worker import poll_once
-from webhooks_cli.listing import FULL_LISTING_SECONDS, Facts, Listing
 from webhooks_cli.operations import Operations
+from webhooks_cli.operations.listing import FULL_LISTING_SECONDS, Facts, Listing
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from handler.store.dedup import PROCESSED, PROCESSING, dedup_key
-from webhooks_cli.listing import STATUS_ATTRIBUTES, Listed, Listing
 from webhooks_cli.operations import Operations, parse_time
+from webhooks_cli.operations.listing import STATUS_ATTRIBUTES, Listed, Listing
 
 # What the rows shown add to what every delivery's status needs (listing.STATUS_ATTRIBUTES).
 ROW_ATTRIBUTES = ("pk", "attempts", "replays")

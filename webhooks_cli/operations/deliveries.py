@@ -15,7 +15,7 @@ from handler.receive.signatures import SignedRequest
 from handler.store.archive import ARCHIVE_PREFIX, dated_keys, meta_key
 from handler.store.dedup import dedup_key
 from handler.store.queue import Envelope
-from webhooks_cli.listing import READERS, Listing, read_records
+from webhooks_cli.operations.listing import READERS, Listing, read_records
 
 from .context import Context
 from .errors import CliError, NotFound
