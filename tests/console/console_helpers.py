@@ -1,4 +1,5 @@
-"""Send signed deliveries through the receiver app; read the console's CSRF token from a page."""
+"""Send signed deliveries through the receiver app, drain the worker once; read the console's
+CSRF token from a page."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import uuid
 
 from fastapi.testclient import TestClient
 
+from handler.process.worker import Worker
+from infra.local_worker import poll_once
 from support import sign
+from webhooks_cli.operations import Operations
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -37,3 +41,11 @@ def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match, "no CSRF field on the page"
     return match.group(1)
+
+
+def drain(worker: Worker, operations: Operations) -> tuple[int, int]:
+    sqs = operations.clients.sqs
+    arn = sqs.get_queue_attributes(QueueUrl=operations.queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    return poll_once(worker, sqs, operations.queue_url, arn, wait_seconds=0)

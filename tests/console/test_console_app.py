@@ -7,25 +7,16 @@ import re
 import time
 from pathlib import Path
 
-from console_helpers import BASE, PORT, TOKEN, csrf_of, deliver
+from console_helpers import BASE, PORT, TOKEN, csrf_of, deliver, drain
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from handler.process.worker import Worker
 from handler.settings import Settings
 from handler.store.queue import Envelope
-from infra.local_worker import poll_once
 from webhooks_cli.operations import Operations
 
 HOSTILE = "<script>alert('body')</script><img src=x onerror=alert(1)>"
-
-
-def drain(worker: Worker, operations: Operations) -> tuple[int, int]:
-    sqs = operations.clients.sqs
-    arn = sqs.get_queue_attributes(QueueUrl=operations.queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    return poll_once(worker, sqs, operations.queue_url, arn, wait_seconds=0)
 
 
 # Access ----------------------------------------------------------------------------------------

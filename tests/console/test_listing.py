@@ -9,26 +9,17 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from console_helpers import deliver
+from console_helpers import deliver, drain
 from fastapi.testclient import TestClient
 
 from handler.process.worker import Worker
 from handler.store.archive import meta_key
 from handler.store.dedup import delivery_facts
 from handler.store.queue import Envelope
-from infra.local_worker import poll_once
 from webhooks_cli.operations import Operations
 from webhooks_cli.operations.listing import FULL_LISTING_SECONDS, Facts, Listing
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def drain(worker: Worker, operations: Operations) -> tuple[int, int]:
-    sqs = operations.clients.sqs
-    arn = sqs.get_queue_attributes(QueueUrl=operations.queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    return poll_once(worker, sqs, operations.queue_url, arn, wait_seconds=0)
 
 
 def archived(

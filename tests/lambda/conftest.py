@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.server import ThreadedMotoServer
 
+from infra.processes import EMULATOR_CREDENTIALS
 from infra.runtime_api import FakeRuntimeAPI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +75,15 @@ def lambda_function() -> Iterator[StartFunction]:
         with contextlib.suppress(ProcessLookupError):  # forked environments left behind
             os.killpg(process.pid, signal.SIGKILL)
         api.close()
+
+
+@pytest.fixture
+def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto server on a free port of 127.0.0.1, with the emulator's credentials in the env."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    for name, value in EMULATOR_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from infra.events import signed_event
 from infra.processes import EMULATOR_CREDENTIALS
@@ -20,17 +19,6 @@ from webhook_sim.senders import configured_source
 StartFunction = Callable[..., FakeRuntimeAPI]
 GITHUB_CONFIG = {"scheme": "github", "secrets": ["lambda-harness-secret"]}
 GITHUB = configured_source("github", GITHUB_CONFIG)
-
-
-@pytest.fixture
-def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    for name, value in EMULATOR_CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def github_event(body: bytes, delivery: str) -> dict[str, object]:

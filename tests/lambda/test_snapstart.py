@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 from aws_proxy import AwsProxy
-from moto.server import ThreadedMotoServer
 
 from infra.events import signed_event
 from infra.processes import EMULATOR_CREDENTIALS
@@ -57,19 +56,13 @@ class Stack:
 
 
 @pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    for name, value in EMULATOR_CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    moto = f"http://{host}:{port}"
-    proxy = AwsProxy((host, port))
+def stack(moto_endpoint: str) -> Iterator[Stack]:
+    address = urlsplit(moto_endpoint)
+    proxy = AwsProxy((address.hostname or "127.0.0.1", address.port or 0))
     try:
-        yield Stack(moto, proxy, create_resources(endpoint_url=moto))
+        yield Stack(moto_endpoint, proxy, create_resources(endpoint_url=moto_endpoint))
     finally:
         proxy.close()
-        server.stop()
 
 
 def function_env(stack: Stack) -> dict[str, str]:
