@@ -329,7 +329,7 @@ def test_quarantine_size_cap_and_rate_limit(cli_stack: CliStack) -> None:
 
 
 def _route_quarantines() -> bool:
-    return "quarantine" in (ROOT / "handler" / "api.py").read_text()
+    return "quarantine" in (ROOT / "handler" / "receive" / "api.py").read_text()
 
 
 @pytest.mark.skipif(not _route_quarantines(), reason="the route's quarantine hook is not wired yet")
