@@ -19,7 +19,7 @@ from rich.table import Table
 from handler.process.destinations.config import Destination
 from handler.process.destinations.forwarder import ForwardMessage, WakeUp
 from handler.process.destinations.state import DEAD, ForwardTable, record_key
-from handler.store.archive import body_key, meta_key
+from handler.store.archive import body_key, envelope_fields, meta_key
 from handler.store.queue import Envelope
 from handler.wiring import FORWARD_RECORD_EXTRA_SECONDS
 
@@ -211,7 +211,7 @@ def revive(
     received_at = datetime.fromisoformat(str(record["received_at"]))
     meta = operations.read_meta(meta_key(source, delivery_id, received_at))
     envelope = Envelope.model_validate(
-        {**meta, "body_key": body_key(source, delivery_id, received_at)}
+        {**envelope_fields(meta), "body_key": body_key(source, delivery_id, received_at)}
     )
     now = time.time()
     if not table.revive(str(record["pk"]), now):

@@ -29,7 +29,7 @@ from handler.receive.quarantine import Quarantine, QuarantinedDelivery
 from handler.receive.signatures import SignedRequest, VerificationError, Verified
 from handler.receive.sources import Source
 from handler.settings import Settings
-from handler.store.archive import ARCHIVE_PREFIX, Archive, dated_keys, meta_key
+from handler.store.archive import ARCHIVE_PREFIX, Archive, dated_keys, envelope_fields, meta_key
 from handler.store.dedup import DedupTable, dedup_key, not_replayable
 from handler.store.queue import Envelope
 from webhook_sim.samples import Encoding
@@ -109,9 +109,10 @@ class ArchivedDelivery:
 
     def envelope(self, body: bytes, claim_check_bytes: int) -> Envelope:
         """Inline when small, else pointing at the archived body (the worker reads it there)."""
+        fields = envelope_fields(self.meta)
         if len(body) > claim_check_bytes:
-            return Envelope.model_validate({**self.meta, "body_key": self.body_key})
-        return Envelope.model_validate({**self.meta, "body_b64": base64.b64encode(body).decode()})
+            return Envelope.model_validate({**fields, "body_key": self.body_key})
+        return Envelope.model_validate({**fields, "body_b64": base64.b64encode(body).decode()})
 
 
 @dataclass

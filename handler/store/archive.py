@@ -1,7 +1,8 @@
 """The S3 archive: the raw body byte for byte, and what we knew about it, under one key prefix.
 
     archive/<source>/<yyyy>/<mm>/<dd>/<delivery id>.body   the body exactly as received
-    archive/<source>/<yyyy>/<mm>/<dd>/<delivery id>.json   headers, event type, size, sha256
+    archive/<source>/<yyyy>/<mm>/<dd>/<delivery id>.json   headers, event type, size, sha256,
+                                                           ack_ms (request to ack, when known)
 
 A body too large for an SQS message is written here before the ack (the claim-check); the worker
 reads it back from the same key. The quarantine uses the same dated layout under its own root;
@@ -63,12 +64,15 @@ class Archive:
             ContentType="application/json",
         )
 
-    def record(self, envelope: Envelope, body: bytes, *, body_written: bool) -> None:
+    def record(
+        self, envelope: Envelope, body: bytes, *, body_written: bool, ack_ms: float | None = None
+    ) -> None:
         """Archive a delivery: the body (unless the claim-check wrote it already), then its meta."""
         received_at = envelope.received_at
         if not body_written:
             self.put_body(body_key(envelope.source, envelope.id, received_at), body)
-        self.put_meta(meta_key(envelope.source, envelope.id, received_at), archive_meta(envelope))
+        meta = archive_meta(envelope, ack_ms)
+        self.put_meta(meta_key(envelope.source, envelope.id, received_at), meta)
 
     def get(self, key: str) -> bytes:
         response = self.s3.get_object(Bucket=self.bucket, Key=key)
@@ -84,8 +88,18 @@ class Archive:
         return True
 
 
-def archive_meta(envelope: Envelope) -> dict[str, Any]:
-    return envelope.model_dump(mode="json", exclude={"body_b64", "body_key"})
+def archive_meta(envelope: Envelope, ack_ms: float | None = None) -> dict[str, Any]:
+    """The envelope without its body, and the ack latency: written after the ack, the meta is
+    where it costs no extra write (the console's latency chart reads it)."""
+    meta = envelope.model_dump(mode="json", exclude={"body_b64", "body_key"})
+    if ack_ms is not None:
+        meta["ack_ms"] = round(ack_ms, 3)
+    return meta
+
+
+def envelope_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The Envelope's part of a meta (the model forbids the rest, such as `ack_ms`)."""
+    return {name: value for name, value in meta.items() if name in Envelope.model_fields}
 
 
 def day_prefixes(root: str, source: str, since: datetime, until: datetime) -> list[str]:
