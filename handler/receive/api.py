@@ -142,10 +142,11 @@ def create_app(
     quarantine = Quarantine.from_archive(receiver.archive, receiver.settings)
     app.state.quarantine = quarantine  # its rate limit is reset after a SnapStart restore
 
-    def count_rejection(source: str, reason: str) -> BackgroundTask:
-        """Counted per minute after the response (the console charts refusals by reason)."""
+    def refusal(source: str, reason: str) -> tuple[str, str, float]:
+        """`receiver.count`'s arguments for a refusal, counted per minute after the response
+        (the console charts refusals by reason)."""
         known = source if source in receiver.sources else UNKNOWN_SOURCE
-        return BackgroundTask(receiver.count, known, rejected(reason), receiver.clock())
+        return known, rejected(reason), receiver.clock()
 
     @app.post("/webhooks/{source}", status_code=202)
     async def receive_webhook(
@@ -168,7 +169,7 @@ def create_app(
             # Kept after the 401 (capped, rate-limited) for re-verification after a secret fix.
             # Returned, not raised: a raised error would drop the background task.
             background_tasks.add_task(quarantine.keep, source, signed, error)
-            background_tasks.add_task(count_rejection(source, error.reason))
+            background_tasks.add_task(receiver.count, *refusal(source, error.reason))
             return rejection(source, error)
         if isinstance(result, Handshake):
             return reply_response(result.reply)
@@ -205,7 +206,7 @@ def create_app(
         if isinstance(error, HandoffFailed):
             return response
         # Raised, so answered outside the route: on Lambda its task is deferred here.
-        task = count_rejection(source, error.error)
+        task = BackgroundTask(receiver.count, *refusal(source, error.error))
         if after_response is not None:
             after_response.defer(task)
         else:
