@@ -197,3 +197,20 @@ def test_on_lambda_a_raised_refusal_is_counted_after_the_handler_returns(
     assert runner.wait_settled(1, timeout=5)
     (item,) = tally_items(operations)
     assert item["pk"]["S"].startswith(f"{TALLY_PREFIX}#-#")
+
+
+def test_under_instant_acks_a_duplicate_found_after_the_ack_is_counted_too(
+    receiver: Receiver, operations: Operations
+) -> None:
+    instant = replace(
+        receiver, settings=receiver.settings.model_copy(update={"ack_policy": "instant"})
+    )
+    with TestClient(create_app(instant), raise_server_exceptions=True) as client:
+        url, headers = sign("github", b"{}", delivery_id="twice")
+        answers = [client.post(url, content=b"{}", headers=headers) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [202, 202]  # both acked before the claim
+    now = datetime.now(UTC)
+    data = charts.archive_chart(operations, HOUR, now, "github")
+    assert sum(data.counts["duplicate"] or []) == 1 and sum(data.counts["accepted"] or []) == 1
+    record = operations.dedup.get(dedup_key("github", "twice"))
+    assert record is not None and int(record["duplicates"]) == 1
