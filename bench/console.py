@@ -30,6 +30,7 @@ from typing import Any
 import boto3
 from fastapi.testclient import TestClient
 
+from infra import DEMO_SOURCES
 from infra.processes import EMULATOR_CREDENTIALS, free_port, start_moto, stop
 from infra.resources import Resources, create_resources
 
@@ -125,7 +126,7 @@ def main() -> int:
         from webhooks_cli.operations import Operations
 
         settings = Settings(
-            webhook_sources_file=str(Path(__file__).parents[1] / "infra" / "demo-sources.toml"),
+            webhook_sources_file=str(DEMO_SOURCES),
             archive_bucket=resources.bucket,
             work_queue_url=resources.queue_url,
             idempotency_table=resources.table,

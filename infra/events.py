@@ -27,10 +27,10 @@ from typing import Any
 from handler.receive.sources import Source, load_sources
 from handler.settings import Settings
 from handler.store.queue import Envelope
+from infra import DEMO_SOURCES
 from webhook_sim.senders import SignedDelivery, sign, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_SOURCES = Path(__file__).with_name("demo-sources.toml")
 DEFAULT_OUT = ROOT / "events"
 
 # What API Gateway puts around a request (an HTTP API with the $default stage).

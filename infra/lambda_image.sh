@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build an offline stand-in for the AWS Lambda Python 3.13 base image, with the exact tag `sam local`
-# asks for (aws-sam-cli: runtime python3.13 -> public.ecr.aws/lambda/python:3.13-x86_64), so
-# `sam local invoke|start-api --skip-pull-image` works without any container registry.
+# Build an offline stand-in for the AWS Lambda Python 3.13 base image under our own name
+# (webhook-receiver/lambda-python:3.13-x86_64), which samconfig.toml hands to `sam local` as its
+# `invoke_image`: `sam local invoke|start-api --skip-pull-image` then works without any container
+# registry, and SAM builds its emulator layer on top as webhook-receiver/lambda-python:rapid-x86_64.
 #
 #   infra/lambda_image.sh            # build unless the image already exists
 #   infra/lambda_image.sh --force    # rebuild
@@ -13,9 +14,15 @@
 set -euo pipefail
 
 PY_VERSION="${LAMBDA_PYTHON_VERSION:-3.13}"   # template.yaml: Runtime python3.13
-IMAGE="${LAMBDA_IMAGE:-public.ecr.aws/lambda/python:$PY_VERSION-x86_64}"
+IMAGE="${LAMBDA_IMAGE:-webhook-receiver/lambda-python:$PY_VERSION-x86_64}"
 SUITE="${DEBIAN_SUITE:-trixie}"            # Debian 13 ships python3.13 (bookworm: 3.11)
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The Debian mirror this machine's apt already uses (its main archive, not -security).
+host_mirror() {
+    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
+      grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | tr ' ' '\n' | grep '://'
+    } | grep -v -e security -e '^$' | grep '/debian/*$' | head -n 1 || true
+}
+MIRROR="${DEBIAN_MIRROR:-$(host_mirror)}"
 RIC_SPEC="${AWSLAMBDARIC_SPEC:-awslambdaric>=4.2,<4.3}"
 BOTO3_SPEC="${BOTO3_SPEC:-boto3}"
 # Only runs pip to fetch the wheels (for CPython $PY_VERSION x86_64, whatever this interpreter is).
@@ -25,6 +32,7 @@ if [ -z "${PYTHON:-}" ]; then
 fi
 
 log() { printf '[lambda_image.sh] %s\n' "$*" >&2; }
+[ -n "$MIRROR" ] || { log "no Debian mirror found in /etc/apt; set DEBIAN_MIRROR"; exit 1; }
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
@@ -119,8 +127,8 @@ docker import \
         "$work/rootfs.tar" "$IMAGE" >/dev/null
 
 if [ -n "$old_id" ]; then
-    # SAM's own layer on top (<tag-prefix>-rapid-<arch>) was built from the old image: drop both.
-    docker image rm "${IMAGE%-*}-rapid-${IMAGE##*-}" >/dev/null 2>&1 || true
+    # SAM's own layer on top (<repo>:rapid-<arch>) was built from the old image: drop both.
+    docker image rm "${IMAGE%%:*}:rapid-${IMAGE##*-}" >/dev/null 2>&1 || true
     docker image rm "$old_id" >/dev/null 2>&1 || true
 fi
 log "built $IMAGE in $(( $(date +%s) - start ))s ($(docker image inspect -f '{{.Size}}' "$IMAGE") bytes)"

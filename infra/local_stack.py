@@ -28,6 +28,7 @@ from handler import wiring
 from handler.errors import ConfigError
 from handler.settings import Settings
 from handler.store.leases import check_lease
+from infra import DEMO_SOURCES
 
 from .local_worker import CONFIG_EXIT
 from .processes import (
@@ -40,7 +41,6 @@ from .processes import (
 )
 from .resources import MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT, create_resources
 
-DEMO_SOURCES = Path(__file__).with_name("demo-sources.toml")
 DEMO_DESTINATION_PORT = 8099  # the demo `relay` source's destination URL names this port
 
 

@@ -40,6 +40,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 
+from infra import DEMO_SOURCES
+
 from . import events as sample
 from .processes import EMULATOR_CREDENTIALS, free_port, start_moto, stop
 from .resources import DEFAULT_REGION, Resources, create_resources
@@ -47,7 +49,6 @@ from .resources import DEFAULT_REGION, Resources, create_resources
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "infra"
 BUILD_STATE = INFRA / ".build"  # git-ignored: logs, pid files, the env-vars file
-DEMO_SOURCES = INFRA / "demo-sources.toml"
 DEFAULT_BUILD_DIR = ROOT / ".aws-sam" / "build"
 # skip_pull_image and the host.docker.internal mapping live here.
 SAMCONFIG = ROOT / "samconfig.toml"

@@ -14,9 +14,9 @@ from handler.process.worker import Worker
 from handler.receive.api import create_app
 from handler.receive.ingest import Receiver
 from handler.settings import Settings
+from infra import DEMO_SOURCES
 from infra.processes import EMULATOR_CREDENTIALS
 from infra.resources import Resources, create_resources
-from support import DEMO_SOURCES
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from nacl.signing import SigningKey
 
 from handler.receive.sources import Source, load_sources
 from handler.settings import Settings
+from infra import DEMO_SOURCES
 from infra.processes import EMULATOR_CREDENTIALS, free_port, start_moto, start_receiver, stop
 from infra.resources import Resources, create_resources
 from webhook_sim.samples import sample
@@ -27,7 +28,6 @@ from webhook_sim.senders import DEMO_DISCORD_SEED
 from webhook_sim.senders import sign as simulator_sign
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_SOURCES = ROOT / "infra" / "demo-sources.toml"
 # The demo Discord key in PyNaCl, an independent Ed25519 implementation: the e2e oracle.
 DISCORD_KEY = SigningKey(DEMO_DISCORD_SEED)
 

@@ -35,11 +35,11 @@ from handler.settings import Settings
 from handler.store.archive import Archive
 from handler.store.dedup import DedupTable, dedup_key
 from handler.store.queue import Envelope
+from infra import DEMO_SOURCES
 from infra.local_worker import poll_once
 from infra.resources import Resources, create_resources
 from webhooks_cli.operations import Operations
 
-from .pytest_plugin import DEMO_SOURCES
 from .samples import Encoding
 from .senders import SignedDelivery, simulate
 

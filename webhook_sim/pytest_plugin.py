@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from infra import DEMO_SOURCES
+
 # The kit (FastAPI, moto, the receiver) is imported when a fixture is first used, not when pytest
 # loads this plugin: a suite that never asks for it pays nothing, and coverage sees the imports.
 if TYPE_CHECKING:
     from .kit import WebhookKit
 
 KitFactory = Callable[..., "WebhookKit"]
-DEMO_SOURCES = Path(__file__).resolve().parents[1] / "infra" / "demo-sources.toml"
 
 
 @pytest.fixture

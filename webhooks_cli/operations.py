@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from handler import wiring
@@ -32,10 +31,9 @@ from handler.settings import Settings
 from handler.store.archive import ARCHIVE_PREFIX, Archive, dated_keys, envelope_fields, meta_key
 from handler.store.dedup import DedupTable, dedup_key, not_replayable
 from handler.store.queue import Envelope
+from infra import DEMO_SOURCES
 from webhook_sim.samples import Encoding
 from webhook_sim.senders import SignedDelivery, can_sign, simulate
-
-DEMO_SOURCES = Path(__file__).resolve().parents[2] / "infra" / "demo-sources.toml"
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageTypeDef, SendMessageBatchRequestEntryTypeDef

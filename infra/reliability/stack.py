@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, Literal
 import boto3
 
 from handler.store.leases import check_lease
+from infra import DEMO_SOURCES
 from infra.processes import (
     EMULATOR_CREDENTIALS,
     free_port,
@@ -33,7 +34,6 @@ from infra.resources import Resources, create_resources
 HOST = "127.0.0.1"
 SERVICES = ("s3", "sqs", "dynamodb")
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_SOURCES = ROOT / "infra" / "demo-sources.toml"
 
 # A second GitHub source whose current secret comes from the environment, as in a rotation.
 ROTATING = """

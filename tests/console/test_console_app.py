@@ -354,7 +354,7 @@ def test_the_lambda_code_paths_never_import_the_console() -> None:
         "leaked = sorted(m for m in sys.modules if m.startswith(('webhooks_cli', 'jinja2')));"
         "print(leaked); sys.exit(1 if leaked else 0)"
     )
-    from support import DEMO_SOURCES
+    from infra import DEMO_SOURCES
 
     env = {
         "PATH": "/usr/bin:/bin",
@@ -376,14 +376,20 @@ def test_the_lambda_package_leaves_the_cli_and_console_out(tmp_path: Path) -> No
     from support import ROOT
 
     makefile = (ROOT / "infra" / "lambda" / "Makefile").read_text()
-    # The same steps the Makefile runs after the wheels: copy handler/, drop the operator tools.
+    # The same steps the Makefile runs after the wheels: copy handler/ (and nothing beside it).
     recipe = [line.strip() for line in makefile.splitlines() if "handler" in line and "\t" in line]
     for line in recipe:
         subprocess.run(
             line.replace("$(ARTIFACTS_DIR)", str(tmp_path)), shell=True, cwd=ROOT, check=True
         )
     assert (tmp_path / "handler" / "receive" / "api.py").exists()
-    assert not (tmp_path / "handler" / "cli").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["handler"]
+    imports_tools = [
+        p
+        for p in tmp_path.rglob("*.py")
+        if "webhooks_cli" in p.read_text() or "jinja2" in p.read_text()
+    ]
+    assert imports_tools == []
 
 
 def test_charts_from_cloudwatch_sum_every_dimension_set(browser: TestClient) -> None:

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from handler.process.processors import Event
+from infra import DEMO_SOURCES
 from webhook_sim import ENCODINGS
 from webhook_sim.kit import WebhookKit, webhook_kit
-from webhook_sim.pytest_plugin import DEMO_SOURCES, Processors
+from webhook_sim.pytest_plugin import Processors
 
 # (source, scheme-documented encoding) for every demo source.
 SOURCES = {
