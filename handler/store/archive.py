@@ -56,23 +56,39 @@ class Archive:
             Bucket=self.bucket, Key=key, Body=body, ContentType="application/octet-stream"
         )
 
-    def put_meta(self, key: str, meta: dict[str, Any]) -> None:
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=json.dumps(meta, sort_keys=True, default=str).encode(),
-            ContentType="application/json",
-        )
+    def put_meta(self, key: str, meta: dict[str, Any], *, only_new: bool = False) -> None:
+        """`only_new`: unless the key exists by then (S3's conditional write, If-None-Match)."""
+        condition: dict[str, Any] = {"IfNoneMatch": "*"} if only_new else {}
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=json.dumps(meta, sort_keys=True, default=str).encode(),
+                ContentType="application/json",
+                **condition,
+            )
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if not only_new or code not in {"PreconditionFailed", "ConditionalRequestConflict"}:
+                raise
 
     def record(
-        self, envelope: Envelope, body: bytes, *, body_written: bool, ack_ms: float | None = None
+        self,
+        envelope: Envelope,
+        body: bytes,
+        *,
+        body_written: bool,
+        ack_ms: float | None = None,
+        only_new: bool = False,
     ) -> None:
-        """Archive a delivery: the body (unless the claim-check wrote it already), then its meta."""
+        """Archive a delivery: the body (unless the claim-check wrote it already), then its meta.
+        `only_new` (the worker re-creating it): never over the receiver's meta, written meanwhile
+        after its ack, which alone knows the ack latency."""
         received_at = envelope.received_at
         if not body_written:
             self.put_body(body_key(envelope.source, envelope.id, received_at), body)
         meta = archive_meta(envelope, ack_ms)
-        self.put_meta(meta_key(envelope.source, envelope.id, received_at), meta)
+        self.put_meta(meta_key(envelope.source, envelope.id, received_at), meta, only_new=only_new)
 
     def get(self, key: str) -> bytes:
         response = self.s3.get_object(Bucket=self.bucket, Key=key)
