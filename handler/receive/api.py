@@ -194,18 +194,16 @@ def create_app(
     async def receiver_error(request: Request, error: ReceiverError) -> JSONResponse:
         # A path naming no source must not become a metric dimension (unbounded values).
         source = "-" if isinstance(error, UnknownSource) else request.path_params.get("source", "-")
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+        if isinstance(error, HandoffFailed):
+            metrics.handoff_failed(source, "handoff")
+            return error_response(error.status, error.error, error.detail, headers)
         if isinstance(error, VerificationError):
             response = rejection(source, error)
         else:
-            if isinstance(error, HandoffFailed):
-                metrics.handoff_failed(source, "handoff")
-            else:
-                metrics.delivery_rejected(source, error.error)
-            headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+            metrics.delivery_rejected(source, error.error)
             response = error_response(error.status, error.error, error.detail, headers)
-        if isinstance(error, HandoffFailed):
-            return response
-        # Raised, so answered outside the route: on Lambda its task is deferred here.
+        # Raised, so answered outside the route: on Lambda its count is deferred here.
         task = BackgroundTask(receiver.count, *refusal(source, error.error))
         if after_response is not None:
             after_response.defer(task)
