@@ -13,7 +13,8 @@ import sys
 from typing import Any
 
 from bench.common import ROOT, median
-from infra.runtime_api import FakeRuntimeAPI, http_api_event
+from infra.events import http_api_event
+from infra.runtime_api import FakeRuntimeAPI
 
 WORK_MS = [0, 50, 200]
 MODES = ["ack_first", "plain"]
@@ -45,11 +46,11 @@ def run(quick: bool) -> dict[str, Any]:
             api.wait_init(extensions=1 if mode == "ack_first" else 0)
         for mode in MODES:  # warm up
             for _ in range(3):
-                apis[mode].invoke(http_api_event("/work", b"", {}, query="ms=0"))
+                apis[mode].invoke(http_api_event("POST", "/work", query="ms=0"))
         cells = [(m, w) for m in MODES for w in WORK_MS]
         for _ in range(repeats):
             for mode, work in random.sample(cells, len(cells)):
-                invocation = apis[mode].invoke(http_api_event("/work", b"", {}, query=f"ms={work}"))
+                invocation = apis[mode].invoke(http_api_event("POST", "/work", query=f"ms={work}"))
                 assert invocation.json()["statusCode"] == 200, invocation.response
                 ack[mode][work].append((invocation.responded_at - invocation.dispatched_at) * 1e3)
                 busy[mode][work].append((invocation.frozen_at - invocation.dispatched_at) * 1e3)

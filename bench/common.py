@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import statistics
@@ -14,25 +12,26 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from infra.runtime_api import http_api_event
+from infra.events import BASE_URL, signed_event
+from webhook_sim.senders import configured_source, sign
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-github-secret"
 BODY = json.dumps({"ref": "refs/heads/main", "commits": [{"id": "0" * 40}] * 3}).encode()
 
 
+GITHUB = {"scheme": "github", "secrets": [SECRET]}
+
+
 def github_headers(body: bytes = BODY, delivery: str = "bench-delivery-1") -> dict[str, str]:
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return {
-        "content-type": "application/json",
-        "x-github-event": "push",
-        "x-github-delivery": delivery,
-        "x-hub-signature-256": signature,
-    }
+    source = configured_source("github", GITHUB)
+    signed = sign(source, body, base_url=BASE_URL, event_type="push", sender_id=delivery)
+    return signed.headers
 
 
 def webhook_event(delivery: str = "bench-delivery-1") -> dict[str, Any]:
-    return http_api_event("/webhooks/github", BODY, github_headers(BODY, delivery))
+    source = configured_source("github", GITHUB)
+    return signed_event(source, BODY, event_type="push", sender_id=delivery)
 
 
 def receiver_env(**extra: str) -> dict[str, str]:
@@ -43,9 +42,7 @@ def receiver_env(**extra: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "WORK_QUEUE_URL": "http://127.0.0.1:9/000000000000/webhook-work",
-        "WEBHOOK_SOURCES": json.dumps(
-            {"sources": {"github": {"scheme": "github", "secrets": [SECRET]}}}
-        ),
+        "WEBHOOK_SOURCES": json.dumps({"sources": {"github": GITHUB}}),
         "BENCH_SECRET": SECRET,
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "LOG_LEVEL": "WARNING",

@@ -86,7 +86,7 @@ def populate(resources: Resources, endpoint: str, source: str, count: int) -> No
 def floor(operations: Any, since: datetime) -> None:
     """The two AWS reads no deliveries page can skip, one after the other, nothing else."""
     from handler.store.archive import ARCHIVE_PREFIX, dated_keys
-    from webhooks_cli.operations import _dedup_keys
+    from webhooks_cli.operations.deliveries import _dedup_keys
 
     s3, bucket = operations.clients.s3, operations.settings.archive_bucket
     keys = [

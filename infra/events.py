@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ REGION = "us-east-1"
 API_ID = "abcdef1234"
 DOMAIN = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
 SOURCE_IP = "192.0.2.10"  # TEST-NET-1
+BASE_URL = f"https://{DOMAIN}"
 WEBHOOK_ROUTE = "POST /webhooks/{source}"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:webhook-work"
 # Schemes whose signature covers a timestamp, so an old delivery is refused (401).
@@ -95,7 +97,7 @@ def http_api_event(
     method: str,
     path: str,
     *,
-    now: float,
+    now: float | None = None,
     headers: Mapping[str, str] | None = None,
     body: bytes | None = None,
     query: str = "",
@@ -104,6 +106,7 @@ def http_api_event(
     user_agent: str = "curl/8.5.0",
 ) -> dict[str, Any]:
     """An HTTP API payload 2.0 event, shaped as API Gateway sends it to the integration."""
+    now = time.time() if now is None else now
     request_id = _id(now, "request", method, path, query)
     all_headers = {
         "host": DOMAIN,
@@ -185,12 +188,37 @@ def webhook_event(
     )
 
 
+def delivery_event(
+    delivery: SignedDelivery, *, now: float | None = None, user_agent: str = "curl/8.5.0"
+) -> dict[str, Any]:
+    """The API Gateway event that carries a simulated delivery (signed for BASE_URL)."""
+    now = time.time() if now is None else now
+    return webhook_event(
+        delivery.source,
+        delivery.body,
+        delivery.headers,
+        now=now,
+        query=_query(delivery),
+        user_agent=user_agent,
+    )
+
+
+def signed_event(
+    source: Source, body: bytes, *, event_type: str, sender_id: str, now: float | None = None
+) -> dict[str, Any]:
+    """An API Gateway event carrying `body` as `source`'s sender signs it."""
+    signed = sign(
+        source, body, base_url=BASE_URL, event_type=event_type, sender_id=sender_id, now=now
+    )
+    return delivery_event(signed, now=now)
+
+
 def _delivery(source: Source, now: float, signed_at: float, name: str) -> SignedDelivery:
     """A correctly signed sample delivery of the source's sender, signed at `signed_at`."""
     sender_id = _id(now, source.name, name)
     if source.scheme.name == "stripe":
         sender_id = f"evt_{sender_id.replace('-', '')[:24]}"
-    return simulate(source, base_url=f"https://{DOMAIN}", sender_id=sender_id, now=signed_at)
+    return simulate(source, base_url=BASE_URL, sender_id=sender_id, now=signed_at)
 
 
 def _query(delivery: SignedDelivery) -> str:
@@ -204,9 +232,7 @@ def source_events(source: Source, now: float) -> dict[str, dict[str, Any]]:
     events: dict[str, dict[str, Any]] = {}
 
     valid = _delivery(source, now, now, "valid")
-    events[f"{source.name}-valid"] = webhook_event(
-        source.name, valid.body, valid.headers, now=now, query=_query(valid), user_agent=agent
-    )
+    events[f"{source.name}-valid"] = delivery_event(valid, now=now, user_agent=agent)
 
     tampered = _delivery(source, now, now, "tampered")
     body, headers = tampered.body, tampered.headers
@@ -214,15 +240,13 @@ def source_events(source: Source, now: float) -> dict[str, dict[str, Any]]:
         headers = {**headers, "x-gitlab-token": "not-the-token"}
     else:
         body = tamper(body)
-    events[f"{source.name}-tampered"] = webhook_event(
-        source.name, body, headers, now=now, query=_query(tampered), user_agent=agent
+    events[f"{source.name}-tampered"] = delivery_event(
+        replace(tampered, body=body, headers=headers), now=now, user_agent=agent
     )
 
     if scheme in TIMESTAMPED or getattr(source.options, "timestamp_header", None):
         stale = _delivery(source, now, now - STALE_SECONDS, "stale")
-        events[f"{source.name}-stale"] = webhook_event(
-            source.name, stale.body, stale.headers, now=now, query=_query(stale), user_agent=agent
-        )
+        events[f"{source.name}-stale"] = delivery_event(stale, now=now, user_agent=agent)
     return events
 
 
@@ -236,14 +260,14 @@ def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dic
         signed = sign(
             source,
             body,
-            base_url=f"https://{DOMAIN}",
+            base_url=BASE_URL,
             now=now,
             event_type=event_type,
             sender_id=_id(now, event_name),
             content_type=content_type,
         )
-        events[event_name] = webhook_event(
-            source.name, body, signed.headers, now=now, user_agent=USER_AGENTS[source.scheme.name]
+        events[event_name] = delivery_event(
+            signed, now=now, user_agent=USER_AGENTS[source.scheme.name]
         )
 
     slack = next((s for s in sources.values() if s.scheme.name == "slack"), None)

@@ -15,11 +15,12 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from handler.receive.ingest import delivery_id as derived_id
 from handler.receive.signatures import SignedRequest, VerificationError
 from handler.receive.signatures.twilio import signed_url
-from handler.receive.sources import Source
+from handler.receive.sources import Source, parse_source
 
 from .published import JSON
 from .samples import Encoding, default_event, sample
@@ -45,6 +46,16 @@ class SignedDelivery:
         """The URL's path and query, for clients that hold a base URL."""
         rest = self.url.split("://", 1)[-1]
         return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+
+def configured_source(name: str, config: dict[str, Any]) -> Source:
+    """The source a sources-file entry (`{"scheme": "github", "secrets": [...]}`) configures, as the
+    receiver loads it; secrets are given literally (no env/ssm references)."""
+
+    def no_aws(kind: str, name: str) -> str:
+        raise ValueError(f"{kind}: references are not resolved here")
+
+    return parse_source(name, config, no_aws, {})
 
 
 def can_sign(source: Source) -> bool:

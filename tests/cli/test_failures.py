@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from cli_stack_helpers import CliStack
 
-import webhooks_cli as cli
 from handler.process.processors import Event
 from handler.process.worker import handle_batch
 from infra.local_worker import sqs_event
 from webhook_sim.pytest_plugin import Processors
+from webhooks_cli import common
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(autouse=True)
 def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rich folds table columns to the terminal (80 columns under the test runner)."""
-    monkeypatch.setattr(cli.out, "width", 240)
+    monkeypatch.setattr(common.out, "width", 240)
 
 
 @pytest.fixture

@@ -301,6 +301,53 @@ def test_quarantine_and_charts_pages(page: Any, stack: Stack) -> None:
     assert page.dialogs == []
 
 
+def wait_for_text(page: Any, path: str, selector: str, wanted: str, timeout: float = 30) -> None:
+    """Reload `path` until the element at `selector` says `wanted` (the worker runs apart)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page.goto(path)
+        found = page.locator(selector)
+        if found.count() and wanted in found.first.inner_text():
+            return
+        assert time.monotonic() < deadline, f"{path}: {selector} never said {wanted!r}"
+        time.sleep(0.5)
+
+
+def test_destinations_page_pauses_and_resumes_the_relay_destination(
+    page: Any, stack: Stack
+) -> None:
+    """`make run`'s demo `relay` source forwards to the echo destination on 127.0.0.1:8099."""
+    origin = "/".join(page.url.split("/")[:3])
+    page.goto(f"{origin}/deliveries")
+    page.get_by_role("link", name="Destinations").click()
+    row = page.locator("tr#d-relay-echo")
+    assert "http://127.0.0.1:8099/relay" in row.inner_text()
+    assert row.locator(".status").inner_text() == "active"
+    row.get_by_role("button", name="Dry run").click()
+    assert "retry relay/echo: no dead-lettered forwards" in page.locator(".flash").inner_text()
+
+    row.get_by_role("button", name="Pause").click()
+    assert "relay/echo: paused" in page.locator(".flash").inner_text()
+    assert row.locator(".status").inner_text() == "paused"
+    held = stack.send(b'{"zen": "Held while paused."}', source="relay")
+    wait_for_text(page, f"{origin}/deliveries/relay/{held}", "#f-echo h3", "held: paused")
+    assert page.locator("#f-echo .status").inner_text() == "pending"
+    page.goto(f"{origin}/destinations")
+    shot(page, "destinations")
+
+    row.get_by_role("button", name="Resume").click()
+    assert "relay/echo: resumed" in page.locator(".flash").inner_text()
+    assert row.locator(".status").inner_text() == "active"
+    sent = stack.send(b'{"zen": "Forwarded once resumed."}', source="relay")
+    wait_for_text(page, f"{origin}/deliveries/relay/{sent}", "#f-echo .status", "delivered")
+    # The last attempt: port 8099 is shared by every `make run` on this machine, and another
+    # stack's echo server may have been going away for the first.
+    attempt = page.locator("#f-echo table.attempts tbody tr").last.inner_text()
+    assert "200" in attempt and " ms" in attempt
+    shot(page, "delivery-forwards")
+    assert page.dialogs == []
+
+
 def test_overview(page: Any, stack: Stack) -> None:
     """The README's picture: a few sources, one delivery stuck in the DLQ."""
     stack.send(
@@ -319,6 +366,7 @@ def test_overview(page: Any, stack: Stack) -> None:
 
 
 def test_screenshots_were_written() -> None:
-    for name in ("deliveries", "delivery", "confirm-forced-replay", "dlq", "hostile-body"):
+    names = ("deliveries", "delivery", "confirm-forced-replay", "dlq", "hostile-body")
+    for name in (*names, "destinations", "delivery-forwards"):
         assert (ARTIFACTS / f"console-{name}.png").stat().st_size > 10_000, name
     assert Path(ARTIFACTS / "console-charts.png").exists()

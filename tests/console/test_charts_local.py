@@ -22,7 +22,7 @@ from handler.receive.lambda_ext import AfterResponse
 from handler.settings import MiB
 from handler.store.dedup import dedup_key
 from handler.store.tally import TALLY_PREFIX
-from infra.runtime_api import http_api_event
+from infra.events import http_api_event
 from support import sign
 from webhooks_cli.console import charts
 from webhooks_cli.operations import Operations
@@ -190,7 +190,7 @@ def test_on_lambda_a_raised_refusal_is_counted_after_the_handler_returns(
     runner = AfterResponse()
     app = create_app(receiver, docs=False, after_response=runner, inline_io=True)
     handler = Mangum(app, lifespan="off")
-    response = handler(http_api_event("/webhooks/nowhere", b"{}", {}), None)
+    response = handler(http_api_event("POST", "/webhooks/nowhere", body=b"{}"), None)
     assert response["statusCode"] == 404
     assert tally_items(operations) == []  # held: the handler returned first
     runner.invocation_done()

@@ -452,6 +452,17 @@ def test_a_name_resolving_to_a_private_address_is_refused_at_send_time(
     assert destination.at("/rebound") == []
 
 
+def cli_environment(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI reads the stack's resources from the environment, as it would on a laptop."""
+    for name, value in {
+        "WEBHOOK_SOURCES_FILE": str(stack.settings.webhook_sources_file),
+        "ARCHIVE_BUCKET": stack.settings.archive_bucket,
+        "WORK_QUEUE_URL": stack.settings.work_queue_url,
+        "IDEMPOTENCY_TABLE": stack.settings.idempotency_table,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
 def test_cli_lists_shows_attempts_pauses_resumes_and_retries(
     make_stack: Any, destination: DestinationServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -460,13 +471,7 @@ def test_cli_lists_shows_attempts_pauses_resumes_and_retries(
     from webhooks_cli import app
 
     stack = make_stack(destination_toml("ops", destination.url("/ops")))
-    for name, value in {
-        "WEBHOOK_SOURCES_FILE": str(stack.settings.webhook_sources_file),
-        "ARCHIVE_BUCKET": stack.settings.archive_bucket,
-        "WORK_QUEUE_URL": stack.settings.work_queue_url,
-        "IDEMPOTENCY_TABLE": stack.settings.idempotency_table,
-    }.items():
-        monkeypatch.setenv(name, value)
+    cli_environment(stack, monkeypatch)
     runner = CliRunner()
 
     def cli(*args: str) -> Any:
@@ -496,3 +501,34 @@ def test_cli_lists_shows_attempts_pauses_resumes_and_retries(
     assert destination.effects("/ops") == {"o-1": 1}
     assert cli("attempts", "o-1")[0]["status"] == "delivered"
     assert cli("retry", "github", "ops", "--all")["counts"] == {}  # nothing dead any more
+
+
+def test_cli_prints_a_destinations_answer_as_text_and_counts_records(
+    make_stack: Any, destination: DestinationServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from webhooks_cli import app, common
+
+    url = destination.url("/loud") + "?token=sekrit-in-query"
+    stack = make_stack(destination_toml("loud", url))
+    cli_environment(stack, monkeypatch)
+    answer = b"[/bold] [red]<script>alert(1)</script>"  # Rich markup would choke on "[/bold]"
+    destination.default("/loud?token=sekrit-in-query", Answer(400, body=answer))
+    stack.deliver("m-1")
+    stack.drain()
+    runner = CliRunner()
+    shown = runner.invoke(app, ["destinations", "attempts", "m-1"])
+    assert shown.exit_code == 0, shown.output
+    assert "[/bold]" in shown.output and "[red]<script>alert(1)</script>" in shown.output
+    listed = runner.invoke(app, ["destinations", "list", "--counts", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [row] = json.loads(listed.output)
+    assert row["counts"] == {"pending": 0, "delivered": 0, "dead": 1}
+    assert row["url"] == destination.url("/loud") and "sekrit" not in listed.output
+    # The console's width, as tests/cli sets it (COLUMNS is read once, when the console is made).
+    monkeypatch.setattr(common.out, "width", 200)
+    table = runner.invoke(app, ["destinations", "list", "--counts"])
+    assert table.exit_code == 0
+    header, *_ = [line for line in table.output.splitlines() if "delivered" in line]
+    assert header.split("┃")[-4:-1] == [" pending ", " delivered ", " dead "], header

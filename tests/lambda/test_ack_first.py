@@ -7,7 +7,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from infra.runtime_api import FakeRuntimeAPI, http_api_event
+from infra.events import http_api_event
+from infra.runtime_api import FakeRuntimeAPI
 
 StartFunction = Callable[..., FakeRuntimeAPI]
 
@@ -22,7 +23,7 @@ def test_response_posted_before_slow_task_and_next_held_until_it_ends(
     log = tmp_path / "tasks.jsonl"
     api = lambda_function("slow_app.handler", {"TASK_LOG": str(log)})
 
-    invocation = api.invoke(http_api_event("/slow", b"", {}, query="delay=0.5"))
+    invocation = api.invoke(http_api_event("POST", "/slow", query="delay=0.5"))
 
     assert invocation.json()["statusCode"] == 200
     assert json.loads(invocation.json()["body"]) == {"accepted": True}
@@ -51,7 +52,7 @@ def test_each_invocation_is_held_for_its_own_tasks(
     log = tmp_path / "tasks.jsonl"
     api = lambda_function("slow_app.handler", {"TASK_LOG": str(log)})
     for _ in range(3):
-        invocation = api.invoke(http_api_event("/slow", b"", {}, query="delay=0.2"))
+        invocation = api.invoke(http_api_event("POST", "/slow", query="delay=0.2"))
         (extension_next,) = invocation.extensions_next_at.values()
         assert extension_next > float(read_log(log)[-1][3])  # type: ignore[arg-type]
         assert invocation.responded_at < float(read_log(log)[-2][3])  # type: ignore[arg-type]
@@ -74,7 +75,7 @@ def test_at_the_invocation_deadline_the_extension_lets_go_and_reports_it(
     api = lambda_function(
         "slow_app.handler", {"TASK_LOG": str(log)}, output=output, timeout_seconds=1.0
     )
-    invocation = api.invoke(http_api_event("/slow", b"", {}, query="delay=1.5"))
+    invocation = api.invoke(http_api_event("POST", "/slow", query="delay=1.5"))
 
     (extension_next,) = invocation.extensions_next_at.values()
     assert extension_next - invocation.dispatched_at < 1.0  # before the 1.5 s task could end
@@ -95,7 +96,7 @@ def test_without_a_registered_extension_the_work_runs_before_the_response(
         output=output,
         accept_extensions=False,
     )
-    invocation = api.invoke(http_api_event("/slow", b"", {}, query="delay=0.3"))
+    invocation = api.invoke(http_api_event("POST", "/slow", query="delay=0.3"))
 
     assert invocation.json()["statusCode"] == 200
     assert invocation.extensions_next_at == {}

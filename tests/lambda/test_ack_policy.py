@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -24,8 +21,13 @@ from handler.retries import Backoff
 from handler.settings import Settings
 from infra.processes import EMULATOR_CREDENTIALS
 from infra.resources import Resources, create_resources
+from webhook_sim.senders import configured_source, sign, simulate
 
 SECRET = "policy-secret"
+SOURCES = {
+    "gh": {"scheme": "github", "secrets": [SECRET]},
+    "slack": {"scheme": "slack", "secrets": [SECRET]},
+}
 
 
 @pytest.fixture
@@ -40,14 +42,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Resources]:
 def make_receiver(resources: Resources, policy: str) -> Receiver:
     settings = Settings(
         ack_policy=policy,  # type: ignore[arg-type]
-        webhook_sources=json.dumps(
-            {
-                "sources": {
-                    "gh": {"scheme": "github", "secrets": [SECRET]},
-                    "slack": {"scheme": "slack", "secrets": [SECRET]},
-                }
-            }
-        ),
+        webhook_sources=json.dumps({"sources": SOURCES}),
         archive_bucket=resources.bucket,
         work_queue_url=resources.queue_url,
         idempotency_table=resources.table,
@@ -59,16 +54,15 @@ def make_receiver(resources: Resources, policy: str) -> Receiver:
 
 
 def post(client: TestClient, body: bytes, delivery: str, secret: str = SECRET) -> Any:
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return client.post(
-        "/webhooks/gh",
-        content=body,
-        headers={
-            "x-github-event": "push",
-            "x-github-delivery": delivery,
-            "x-hub-signature-256": signature,
-        },
+    signed = sign(
+        configured_source("gh", SOURCES["gh"]),
+        body,
+        base_url=str(client.base_url),
+        event_type="push",
+        sender_id=delivery,
+        secret=secret,
     )
+    return client.post(signed.path, content=body, headers=signed.headers)
 
 
 def queued(resources: Resources) -> list[str]:
@@ -92,17 +86,15 @@ def test_instant_acks_then_hands_off_once(aws: Resources) -> None:
 @pytest.mark.parametrize("policy", ["durable", "instant"])
 def test_a_sender_shaped_ack_is_the_same_under_both_policies(aws: Resources, policy: str) -> None:
     client = TestClient(create_app(make_receiver(aws, policy)))
-    body = b"command=%2Fdeploy&text=prod&trigger_id=1.2"
-    timestamp = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
+    slash_command = simulate(
+        configured_source("slack", SOURCES["slack"]),
+        base_url=str(client.base_url),
+        body=b"command=%2Fdeploy&text=prod&trigger_id=1.2",
+        content_type="application/x-www-form-urlencoded",
+        event_type="slash_command",
+    )
     response = client.post(
-        "/webhooks/slack",
-        content=body,
-        headers={
-            "content-type": "application/x-www-form-urlencoded",
-            "x-slack-request-timestamp": timestamp,
-            "x-slack-signature": "v0=" + digest.hexdigest(),
-        },
+        slash_command.path, content=slash_command.body, headers=slash_command.headers
     )
     assert response.status_code == 200 and response.content == b""  # Slack's empty ack
     assert queued(aws) == [response.headers["x-delivery-id"]]

@@ -12,7 +12,7 @@ from mangum import Mangum
 from handler.receive.api import deferring_route
 from handler.receive.lambda_ext import AckFirst, AfterResponse
 from handler.retries import Backoff
-from infra.runtime_api import http_api_event
+from infra.events import http_api_event
 
 NO_WAIT = Backoff(attempts=3, first_delay=0.0)
 
@@ -78,7 +78,7 @@ def test_without_an_extension_tasks_run_before_the_handler_returns() -> None:
         return {"ok": "yes"}
 
     handler = AckFirst(Mangum(app, lifespan="off"), runner, extension=None)
-    response = handler(http_api_event("/x", b"", {}), None)
+    response = handler(http_api_event("POST", "/x"), None)
     assert response["statusCode"] == 200
     assert done == ["task"]
 
@@ -102,6 +102,6 @@ def test_with_an_extension_the_handler_returns_before_the_tasks_run() -> None:
         return response
 
     handler = AckFirst(recording, runner, extension=object())  # type: ignore[arg-type]
-    handler(http_api_event("/x", b"", {}), None)
+    handler(http_api_event("POST", "/x"), None)
     assert runner.wait_settled(1, timeout=5)
     assert order == ["handler returned", "task"]

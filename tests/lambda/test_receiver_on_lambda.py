@@ -3,8 +3,6 @@ before the archive is written, and the extension holds the environment until it 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,12 +11,15 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from infra.events import signed_event
 from infra.processes import EMULATOR_CREDENTIALS
 from infra.resources import create_resources
-from infra.runtime_api import FakeRuntimeAPI, http_api_event
+from infra.runtime_api import FakeRuntimeAPI
+from webhook_sim.senders import configured_source
 
 StartFunction = Callable[..., FakeRuntimeAPI]
-SECRET = "lambda-harness-secret"
+GITHUB_CONFIG = {"scheme": "github", "secrets": ["lambda-harness-secret"]}
+GITHUB = configured_source("github", GITHUB_CONFIG)
 
 
 @pytest.fixture
@@ -33,14 +34,7 @@ def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 def github_event(body: bytes, delivery: str) -> dict[str, object]:
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    headers = {
-        "content-type": "application/json",
-        "x-github-event": "push",
-        "x-github-delivery": delivery,
-        "x-hub-signature-256": signature,
-    }
-    return http_api_event("/webhooks/github", body, headers)
+    return signed_event(GITHUB, body, event_type="push", sender_id=delivery)
 
 
 @pytest.mark.parametrize("policy", ["durable", "instant"])
@@ -48,7 +42,7 @@ def test_receiver_acks_then_archives_before_freezing(
     lambda_function: StartFunction, moto_endpoint: str, policy: str
 ) -> None:
     resources = create_resources(endpoint_url=moto_endpoint)
-    sources = {"sources": {"github": {"scheme": "github", "secrets": [SECRET]}}}
+    sources = {"sources": {"github": GITHUB_CONFIG}}
     api = lambda_function(
         "handler.main.lambda_handler",
         {

@@ -11,8 +11,6 @@ different claim tokens and different retry jitter.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,12 +24,15 @@ import pytest
 from aws_proxy import AwsProxy
 from moto.server import ThreadedMotoServer
 
+from infra.events import signed_event
 from infra.processes import EMULATOR_CREDENTIALS
 from infra.resources import Resources, create_resources
-from infra.runtime_api import FakeRuntimeAPI, Invocation, http_api_event
+from infra.runtime_api import FakeRuntimeAPI, Invocation
+from webhook_sim.senders import configured_source
 
 StartFunction = Callable[..., FakeRuntimeAPI]
-SECRET = "snapstart-secret"
+GITHUB_CONFIG = {"scheme": "github", "secrets": ["snapstart-secret"]}
+GITHUB = configured_source("github", GITHUB_CONFIG)
 TIMEOUT = 6.0  # the function's timeout: every invocation must settle before it
 
 
@@ -72,7 +73,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
 
 
 def function_env(stack: Stack) -> dict[str, str]:
-    sources = {"sources": {"github": {"scheme": "github", "secrets": [SECRET]}}}
+    sources = {"sources": {"github": GITHUB_CONFIG}}
     queue_name = urlsplit(stack.resources.queue_url).path.rsplit("/", 1)[-1]
     return {
         **EMULATOR_CREDENTIALS,
@@ -92,14 +93,7 @@ def function_env(stack: Stack) -> dict[str, str]:
 
 def github_event(delivery: str) -> dict[str, Any]:
     body = json.dumps({"ref": "refs/heads/main", "delivery": delivery}).encode()
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    headers = {
-        "content-type": "application/json",
-        "x-github-event": "push",
-        "x-github-delivery": delivery,
-        "x-hub-signature-256": signature,
-    }
-    return http_api_event("/webhooks/github", body, headers)
+    return signed_event(GITHUB, body, event_type="push", sender_id=delivery)
 
 
 def start(

@@ -27,8 +27,9 @@ from handler.aws import AWS_ERRORS, client_config, new_client
 from handler.process.processors import find_processor
 from handler.receive.ingest import CREDENTIAL_HEADERS
 from handler.store.dedup import PROCESSED, dedup_key
-from webhooks_cli import aws_message  # the CLI's wording of AWS errors
 from webhooks_cli.operations import CliError, NotFound, Operations, Outcome, UsageError
+from webhooks_cli.operations.destination_views import attempts as forward_attempts
+from webhooks_cli.operations.errors import aws_message  # the wording the CLI uses too
 
 from . import charts, dlq
 from .bodies import view_body
@@ -295,6 +296,9 @@ def create_console(operations: Operations, guard: Guard) -> FastAPI:
             end=now,
         )
 
+    from .destination_pages import add_routes  # it imports this module: added once both exist
+
+    add_routes(app, console)
     return app
 
 
@@ -368,6 +372,8 @@ def delivery_context(
     dead = bool(record) and record.get("status") != PROCESSED and int(record.get("attempts", 0)) > 0
     processor = find_processor(found.source, str(found.meta.get("event_type", "")))
     bucket = operations.settings.archive_bucket
+    configured = operations.sources.get(found.source)  # None: a source no longer configured
+    forwarding = configured is not None and bool(configured.destinations)
     return {
         "delivery": found,
         "status": delivery_status(
@@ -385,4 +391,6 @@ def delivery_context(
         "replays": int(record.get("replays", 0)),
         "processor": f"{processor.__module__}.{processor.__name__}",
         "href": delivery_href(found.source, found.id),
+        # Where it was forwarded (one read per destination), for sources that forward.
+        "forwards": forward_attempts(operations, found.id, found.source) if forwarding else None,
     }
