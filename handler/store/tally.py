@@ -82,19 +82,25 @@ class Tally:
             self._pending.setdefault(key, Counter())[f"{counter_name(counter)}@{minute}"] += 1
 
     def flush(self) -> None:
-        """Write what is pending, until nothing is; never raises (it runs after a response)."""
+        """Write what is pending, until nothing is; AWS errors are logged, not raised (it runs
+        after a response)."""
         with self._lock:
             if self._flushing:
                 return  # the running flush takes our counts too
             self._flushing = True
-        while True:
-            with self._lock:
-                pending, self._pending = self._pending, {}
-                if not pending:
-                    self._flushing = False
-                    return
-            for key, counts in pending.items():
-                self._write(key, counts)
+        try:
+            while True:
+                with self._lock:
+                    pending, self._pending = self._pending, {}
+                    if not pending:
+                        self._flushing = False
+                        return
+                for key, counts in pending.items():
+                    self._write(key, counts)
+        except BaseException:
+            with self._lock:  # a bug must not stop every later flush of this process
+                self._flushing = False
+            raise
 
     def _write(self, key: str, counts: Counter[str]) -> None:
         names = {f"#c{index}": name for index, name in enumerate(counts)}

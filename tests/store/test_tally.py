@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from handler.aws import AwsClients, client_config, new_client
 from handler.settings import Settings
 from handler.store.tally import BLOCK_SECONDS, Count, Tally, rejected, tally_key
@@ -70,4 +72,22 @@ def test_counts_added_while_a_write_is_under_way_share_the_next_write(settings: 
     assert writes == ["UpdateItem"] * 2
     assert list(counts.read(["github"], NOW, NOW + 60)) == [
         Count("github", "duplicate", int(NOW), 101)
+    ]
+
+
+def test_a_flush_that_fails_unexpectedly_does_not_stop_the_next(settings: Settings) -> None:
+    counts = tally(settings)
+
+    def broken_once(**kwargs: Any) -> None:
+        counts.dynamodb.meta.events.unregister("before-call.dynamodb.UpdateItem", broken_once)
+        raise RuntimeError("a bug, not an AWS error")
+
+    counts.dynamodb.meta.events.register("before-call.dynamodb.UpdateItem", broken_once)
+    counts.add("github", "duplicate", NOW)
+    with pytest.raises(RuntimeError):
+        counts.flush()
+    counts.add("github", "duplicate", NOW)
+    counts.flush()
+    assert list(counts.read(["github"], NOW, NOW + 60)) == [
+        Count("github", "duplicate", int(NOW), 1)
     ]
