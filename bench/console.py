@@ -3,11 +3,13 @@
     python -m bench.console [--rounds 15] [--count 1000]
 
 Target (issue 14): under 1 s. Measured in the same run, interleaved: the same page with 10
-deliveries in the window, and the bare `Operations.deliveries` call the page is built on (no
-HTML), so the ratio says what the page adds. The first render (nothing cached: one S3 GET per
-delivery) is reported on its own. The page is requested through the ASGI app in-process
-(httpx TestClient): everything but the browser's socket; AWS is the moto server over HTTP.
-Never part of `make test`.
+deliveries in the window, the bare listing the page is built on (no HTML), and the AWS reads
+the page made before the listing learnt to keep what never changes (list every key, read every
+record). The first render of a console process (nothing learnt yet) is reported on its own, for
+records as the receiver writes them now (the list's facts in the claim) and for older records
+(one archive GET per delivery). The page is requested through the ASGI app in-process (httpx
+TestClient): everything but the browser's socket; AWS is the moto server over HTTP. Never part
+of `make test`.
 """
 
 from __future__ import annotations
@@ -39,8 +41,13 @@ TARGET_S = 1.0
 TIMES = "\u00d7"
 
 
-def populate(resources: Resources, endpoint: str, source: str, count: int) -> None:
-    """What the receiver and worker leave per delivery: body, meta, a processed record."""
+def populate(
+    resources: Resources, endpoint: str, source: str, count: int, *, facts: bool = True
+) -> None:
+    """What the receiver and worker leave per delivery: body, meta, a processed record (with
+    the list's facts, as the receiver's claim writes them; without: as before it did)."""
+    from handler.store.dedup import delivery_facts
+
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
     now = datetime.now(UTC)
@@ -64,9 +71,11 @@ def populate(resources: Resources, endpoint: str, source: str, count: int) -> No
         s3.put_object(Bucket=resources.bucket, Key=prefix + ".body", Body=body)
         s3.put_object(Bucket=resources.bucket, Key=prefix + ".json", Body=json.dumps(meta).encode())
         stamp = str(int(received.timestamp()))
+        listed = delivery_facts(str(meta["event_type"]), received, len(body)) if facts else {}
         dynamodb.put_item(
             TableName=resources.table,
             Item={
+                **{k: {"N": str(v)} if isinstance(v, int) else {"S": v} for k, v in listed.items()},
                 "pk": {"S": f"{source}#{delivery_id}"},
                 "status": {"S": "processed"},
                 "claimed_at": {"N": stamp},
@@ -84,9 +93,10 @@ def populate(resources: Resources, endpoint: str, source: str, count: int) -> No
 
 
 def floor(operations: Any, since: datetime) -> None:
-    """The two AWS reads no deliveries page can skip, one after the other, nothing else."""
+    """What the page read every time before: every key listed, every record, one after the
+    other, nothing else (its metas were cached already)."""
     from handler.store.archive import ARCHIVE_PREFIX, dated_keys
-    from webhooks_cli.operations.deliveries import _dedup_keys
+    from webhooks_cli.operations.listing import dedup_keys
 
     s3, bucket = operations.clients.s3, operations.settings.archive_bucket
     keys = [
@@ -94,7 +104,7 @@ def floor(operations: Any, since: datetime) -> None:
         for k in dated_keys(s3, bucket, ARCHIVE_PREFIX, "github", since, None)
         if k.endswith(".json")
     ]
-    operations.records(_dedup_keys(keys))
+    operations.records(dedup_keys(keys))
 
 
 def timed(call: Callable[[], Any]) -> float:
@@ -117,13 +127,18 @@ def main() -> int:
         resources = create_resources(endpoint_url=endpoint)
         started = time.perf_counter()
         populate(resources, endpoint, "github", args.count)
+        populate(resources, endpoint, "gitlab", args.count, facts=False)
         populate(resources, endpoint, "stripe", 10)
-        print(f"wrote {args.count} + 10 deliveries in {time.perf_counter() - started:.1f} s")
+        print(
+            f"wrote {args.count} + {args.count} (older records) + 10 deliveries"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
 
         from handler.settings import Settings
         from webhooks_cli.console import create_console
         from webhooks_cli.console.security import Guard
         from webhooks_cli.operations import Operations
+        from webhooks_cli.operations.listing import STATUS_ATTRIBUTES
 
         settings = Settings(
             webhook_sources_file=str(DEMO_SOURCES),
@@ -145,14 +160,19 @@ def main() -> int:
                 return call
 
             since = datetime.now(UTC) - timedelta(days=1)
+            n = args.count
             subjects: dict[str, Callable[[], Any]] = {
-                "page, 1000 in window, 200 rows shown (default)": render("source=github", 200),
-                "page, 1000 in window, all 1000 rows": render("source=github&limit=1000", 1000),
+                f"page, {n} in window, 200 rows shown (default)": render("source=github", 200),
+                f"page, {n} in window, all {n} rows": render(f"source=github&limit={n}", n),
                 "page, 10 in window (baseline)": render("source=stripe", 10),
-                "bare Operations.deliveries, 1000": lambda: operations.deliveries("github", since),
-                "moto floor: list the keys + read the records": lambda: floor(operations, since),
+                f"bare listing, {n} (what the page reads)": lambda: operations.listing.deliveries(
+                    "github", since, None, STATUS_ATTRIBUTES
+                ),
+                "before: list every key + read every record": lambda: floor(operations, since),
             }
+            render("source=stripe", 10)()  # the templates compiled: not the listing's cost
             cold = timed(render("source=github", 200))
+            cold_old = timed(render("source=gitlab", 200))
             samples: dict[str, list[float]] = {name: [] for name in subjects}
             for _ in range(args.rounds):
                 for name, call in subjects.items():
@@ -161,16 +181,30 @@ def main() -> int:
         stop([moto])
 
     baseline = statistics.median(samples["page, 10 in window (baseline)"])
-    report: dict[str, Any] = {"count": args.count, "rounds": args.rounds, "cold_s": cold}
-    print(f"\nfirst render, nothing cached (1000 S3 GETs, 8 in parallel): {cold * 1000:.0f} ms")
-    print(f"{'subject':52} {'median':>10} {'ratio':>10}")
+    report: dict[str, Any] = {
+        "count": args.count,
+        "rounds": args.rounds,
+        "cold_s": cold,
+        "cold_older_records_s": cold_old,
+    }
+    print(f"\nfirst render of the process, {args.count} in the window (nothing learnt yet):")
+    print(f"  records with the list's facts:             {cold * 1000:6.0f} ms")
+    print(f"  older records (one archive GET each):       {cold_old * 1000:6.0f} ms")
+    print(f"\nlater renders ({args.rounds} rounds, interleaved):")
+    print(f"{'subject':52} {'median':>10} {'max':>10} {'ratio':>8}")
     for name, values in samples.items():
         median = statistics.median(values)
         report[name] = {"median_s": median, "ratio_to_10": median / baseline, "samples": values}
-        print(f"{name:52} {median * 1000:8.0f} ms {median / baseline:9.2f}{TIMES}")
-    main_page = report["page, 1000 in window, 200 rows shown (default)"]["median_s"]
+        print(
+            f"{name:52} {median * 1000:7.0f} ms {max(values) * 1000:7.0f} ms"
+            f" {median / baseline:7.2f}{TIMES}"
+        )
+    main_page = report[f"page, {args.count} in window, 200 rows shown (default)"]["median_s"]
     verdict = "MET" if main_page < TARGET_S else "MISSED"
-    print(f"\ntarget: the deliveries page with 1000 in the window < {TARGET_S:.0f} s: {verdict}")
+    print(
+        f"\ntarget: the deliveries page with {args.count} in the window < {TARGET_S:.0f} s"
+        f" (median of later renders): {verdict}"
+    )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"console-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps(report, indent=2))

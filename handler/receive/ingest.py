@@ -27,7 +27,7 @@ from handler.logs import logger
 from handler.retries import DEFAULT_BACKOFF, Backoff, retry
 from handler.settings import Settings
 from handler.store.archive import Archive, body_key
-from handler.store.dedup import Claim, DedupTable, dedup_key
+from handler.store.dedup import Claim, DedupTable, dedup_key, delivery_facts
 from handler.store.queue import Envelope, WorkQueue
 from handler.store.tally import DUPLICATE, Tally
 
@@ -56,6 +56,10 @@ def delivery_id(sender_id: str | None, body_sha256: str) -> str:
 
 def archived_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in headers.items() if name not in CREDENTIAL_HEADERS}
+
+
+def facts_of(envelope: Envelope) -> dict[str, str | int]:
+    return delivery_facts(envelope.event_type, envelope.received_at, envelope.body_size)
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,7 @@ class Receiver:
         key = dedup_key(envelope.source, envelope.id)
         log = {"delivery_id": envelope.id, "source": envelope.source}
         try:
-            claim, token = self.dedup.claim(key, now)
+            claim, token = self.dedup.claim(key, now, facts_of(envelope))
         except AWS_ERRORS as error:
             logger.error("claim failed", extra={**log, "aws_error": error_code(error)})
             raise self._unavailable() from None
@@ -222,7 +226,9 @@ class Receiver:
         claim: Claim | None = None
         token = ""
         try:
-            claim, token = self._retry(lambda: self.dedup.claim(key, self.clock()))
+            claim, token = self._retry(
+                lambda: self.dedup.claim(key, self.clock(), facts_of(envelope))
+            )
         except AWS_ERRORS as error:
             # The message alone makes the delivery durable; the worker's hold dedups the effect.
             logger.warning(

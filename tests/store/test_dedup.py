@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from handler.store.dedup import (
     DedupTable,
     Hold,
     dedup_key,
+    delivery_facts,
     not_replayable,
 )
 
@@ -51,6 +53,19 @@ def test_a_first_claim_is_ours_and_a_second_is_in_flight(table: DedupTable) -> N
     assert int(record["lease_until"]) == int(NOW) + table.claim_lease_seconds
     assert int(record["expires_at"]) == int(NOW) + table.ttl_seconds
     assert table.claim(KEY, NOW + 1)[0] is Claim.IN_FLIGHT
+
+
+def test_a_claim_keeps_the_facts_a_list_shows_through_every_transition(table: DedupTable) -> None:
+    arrived = datetime.fromtimestamp(NOW, UTC)
+    _, token = table.claim(KEY, NOW, delivery_facts("invoice.paid", arrived, 1234))
+    table.mark_enqueued(KEY, token)
+    _, held = table.hold_for_processing(KEY, NOW + 1)
+    table.mark_processed(KEY, held, {"ok": True}, NOW + 2)
+    table.reset_for_replay(KEY, NOW + 3)
+    record = table.get(KEY)
+    assert record is not None and record["status"] == ENQUEUED
+    assert (record["event_type"], record["body_size"]) == ("invoice.paid", "1234")  # a number
+    assert datetime.fromisoformat(record["received_at"]) == arrived
 
 
 def test_a_claim_whose_owner_died_expires_after_its_lease(table: DedupTable) -> None:

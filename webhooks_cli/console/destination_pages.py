@@ -24,7 +24,7 @@ from webhooks_cli.operations import CliError, Outcome, UsageError
 from webhooks_cli.operations import destination_views as views
 from webhooks_cli.operations import destinations as ops
 
-from .app import Console, read_form
+from .core import Console, read_form
 from .views import delivery_href
 
 # The ids a flash or the confirmation lists before it says "and N more".

@@ -15,14 +15,17 @@ delivery is stuck (the DLQ) or was never let in (the quarantine):
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from handler.store.dedup import PROCESSED, PROCESSING
-from webhooks_cli.operations import ArchivedDelivery, Operations, parse_time
+from handler.store.dedup import PROCESSED, PROCESSING, dedup_key
+from webhooks_cli.operations import Operations, parse_time
+from webhooks_cli.operations.listing import STATUS_ATTRIBUTES, Listed, Listing
 
+# What the rows shown add to what every delivery's status needs (listing.STATUS_ATTRIBUTES).
+ROW_ATTRIBUTES = ("pk", "attempts", "replays")
 STATUSES = ("accepted", "processing", "processed", "failed", "dead-lettered", "quarantined")
 
 
@@ -57,20 +60,36 @@ class Row:
     href: str
 
 
-def row_of(delivery: ArchivedDelivery, dead_lettered: set[tuple[str, str]]) -> Row:
+def row_of(delivery: Listed, dead_lettered: set[tuple[str, str]]) -> Row:
     record = delivery.record or {}
     return Row(
         id=delivery.id,
         source=delivery.source,
-        event_type=str(delivery.meta.get("event_type", "")),
+        event_type=delivery.facts.event_type,
         received_at=delivery.received_at,
         status=delivery_status(delivery.record, (delivery.source, delivery.id) in dead_lettered),
         attempts=int(record.get("attempts", 0)),
         replays=int(record.get("replays", 0)),
-        size=int(delivery.meta.get("body_size", 0)),
+        size=delivery.facts.body_size,
         last_error=str(record.get("last_error", "")),
         href=delivery_href(delivery.source, delivery.id),
     )
+
+
+def with_attempts(listing: Listing, rows: list[Row]) -> list[Row]:
+    """The rows shown, with their attempts and replays: read for these only, since every
+    delivery's status (and so the counts) needs no more than STATUS_ATTRIBUTES."""
+    archived = [row for row in rows if row.status != "quarantined"]
+    records = listing.records([dedup_key(row.source, row.id) for row in archived], ROW_ATTRIBUTES)
+    shown = []
+    for row in rows:
+        record = records.get(dedup_key(row.source, row.id))
+        if row.status == "quarantined" or record is None:
+            shown.append(row)
+            continue
+        attempts, replays = int(record.get("attempts", 0)), int(record.get("replays", 0))
+        shown.append(replace(row, attempts=attempts, replays=replays))
+    return shown
 
 
 @dataclass(frozen=True)
@@ -109,7 +128,9 @@ def deliveries_page(
 ) -> DeliveriesPage:
     since, until = filters.window()
     source = filters.source or None
-    rows = [row_of(d, dead_lettered) for d in operations.deliveries(source, since, until)]
+    listing = operations.listing
+    found = listing.deliveries(source, since, until, STATUS_ATTRIBUTES)
+    rows = [row_of(d, dead_lettered) for d in found]
     for item in operations.quarantine.items(source, since, until):
         if item.released is None:
             rows.append(
@@ -140,7 +161,7 @@ def deliveries_page(
     if filters.status:
         rows = [row for row in rows if row.status == filters.status]
     return DeliveriesPage(
-        rows=rows[: filters.limit],
+        rows=with_attempts(listing, rows[: filters.limit]),
         matching=len(rows),
         counts=counts,
         event_types=event_types,

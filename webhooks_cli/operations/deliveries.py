@@ -8,12 +8,14 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from handler.receive.signatures import SignedRequest
 from handler.store.archive import ARCHIVE_PREFIX, dated_keys, envelope_fields, meta_key
 from handler.store.dedup import dedup_key
 from handler.store.queue import Envelope
+from webhooks_cli.operations.listing import READERS, Listing, read_records
 
 from .context import Context
 from .errors import CliError, NotFound
@@ -59,24 +61,6 @@ class ArchivedDelivery:
 # An archive's .json is written once and never changed, so a long-lived caller (the console,
 # which re-lists every few seconds) can keep what it read; bounded so it cannot grow forever.
 META_CACHE_LIMIT = 50_000
-# Parallel S3 reads when listing: one GET per delivery is the cost of a list; botocore's
-# connection pool holds 10.
-LIST_READERS = 8
-# What a list of deliveries shows of each dedup record.
-LISTED_ATTRIBUTES = (
-    "pk",
-    "status",
-    "attempts",
-    "replays",
-    "last_error",
-    "last_error_at",
-    "failures",
-    "claimed_at",
-    "processed_at",
-    "replayed_at",
-    "lease_until",
-    "expires_at",
-)
 
 
 @dataclass
@@ -118,72 +102,39 @@ class Deliveries(Context):
         where = f" for source {source!r}" if source else ""
         raise NotFound(f"no archived delivery with id {delivery_id!r}{where}")
 
+    @cached_property
+    def listing(self) -> Listing:
+        """What the process learnt of the archive: the console lists it every few seconds."""
+        return Listing(
+            self.clients.s3,
+            self.settings.archive_bucket,
+            self.clients.dynamodb,
+            self.settings.idempotency_table,
+            self.read_meta,
+        )
+
     def deliveries(
         self,
         source: str | None,
         since: datetime,
         until: datetime | None = None,
     ) -> list[ArchivedDelivery]:
-        """Archived deliveries received in [since, until], newest first, with dedup records.
-
-        The key names the source and id, so the dedup records are fetched while the listing
-        goes on, 100 per request, at the same time as the .json files are read."""
-        s3, bucket = self.clients.s3, self.settings.archive_bucket
-        keys: list[str] = []
-        batches = []
-        with ThreadPoolExecutor(LIST_READERS) as pool:
-            for key in dated_keys(s3, bucket, ARCHIVE_PREFIX, source, since, until):
-                if key.endswith(".json"):
-                    keys.append(key)
-                    if len(keys) % 100 == 0:
-                        batches.append(pool.submit(self.records, _dedup_keys(keys[-100:])))
-            if len(keys) % 100:
-                batches.append(pool.submit(self.records, _dedup_keys(keys[-(len(keys) % 100) :])))
-            metas = list(pool.map(self.read_meta, keys))
-            records = {k: v for batch in batches for k, v in batch.result().items()}
-        found = []
-        for key, meta in zip(keys, metas, strict=True):
-            delivery = ArchivedDelivery(meta, key)
-            if delivery.received_at >= since and (until is None or delivery.received_at <= until):
-                delivery.record = records.get(dedup_key(delivery.source, delivery.id))
-                found.append(delivery)
-        return sorted(found, key=lambda d: d.received_at, reverse=True)
+        """Archived deliveries received in [since, until], newest first, with dedup records and
+        whole metas (a replay needs the URL and headers); a list needs `listing` only."""
+        listed = self.listing.deliveries(source, since, until)
+        with ThreadPoolExecutor(READERS) as pool:
+            metas = list(pool.map(self.read_meta, [found.meta_key for found in listed]))
+        return [
+            ArchivedDelivery(meta, found.meta_key, found.record)
+            for found, meta in zip(listed, metas, strict=True)
+        ]
 
     def records(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """Dedup items by key, 100 per BatchGetItem (its limit), without the processor's
-        outcome (the largest attribute; `locate` reads whole records)."""
-        found: dict[str, dict[str, Any]] = {}
-        table = self.settings.idempotency_table
-        names = {f"#a{index}": name for index, name in enumerate(LISTED_ATTRIBUTES)}
-        for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {
-                table: {
-                    "Keys": [
-                        {"pk": {"S": key}} for key in dict.fromkeys(keys[start : start + 100])
-                    ],
-                    "ConsistentRead": True,
-                    "ProjectionExpression": ", ".join(names),
-                    "ExpressionAttributeNames": names,
-                }
-            }
-            while request:
-                response = self.clients.dynamodb.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(table, []):
-                    plain = {name: next(iter(value.values())) for name, value in item.items()}
-                    found[str(plain["pk"])] = plain
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        """Dedup items by key, without the processor's outcome (`locate` reads whole records)."""
+        return read_records(self.clients.dynamodb, self.settings.idempotency_table, keys)
 
     def body(self, delivery: ArchivedDelivery) -> bytes:
         body = self.archive.get(delivery.body_key)
         if hashlib.sha256(body).hexdigest() != delivery.meta.get("body_sha256"):
             raise CliError(f"delivery {delivery.id}: the archived body does not match its sha256")
         return body
-
-
-def _dedup_keys(archive_keys: list[str]) -> list[str]:
-    """`archive/<source>/<yyyy>/<mm>/<dd>/<id>.json` -> `<source>#<id>` (storage.archive_prefix)."""
-    return [
-        dedup_key(key.split("/")[1], key.rsplit("/", 1)[-1].removesuffix(".json"))
-        for key in archive_keys
-    ]
