@@ -4,6 +4,9 @@ bench.forward [--quick]`. Not part of `make test`.
 1. End to end, POST → 202 → SQS → worker → the destination's 2xx: deliveries forwarded per second,
    next to the same run without forwarding (deliveries processed per second), rounds interleaved,
    medians and their ratio.
+   With --slow instead: a destination that takes SLOW_SECONDS per request, forwarded by a
+   worker with FORWARD_CONCURRENCY=1 (a batch's first attempts one after another, as before)
+   next to the default (side by side), rounds interleaved, medians and their ratio.
 2. Rate-limit accuracy: a backlog forwarded by two worker processes to a destination limited to R
    requests per second: requests per second observed at the destination vs R.
 """
@@ -28,7 +31,7 @@ import boto3
 
 from bench.common import BODY, github_headers, receiver_env
 from bench.common import SECRET as BENCH_SECRET
-from infra.destination_server import DestinationServer
+from infra.destination_server import Answer, DestinationServer
 from infra.processes import (
     EMULATOR_CREDENTIALS,
     free_port,
@@ -40,11 +43,12 @@ from infra.processes import (
 from infra.resources import create_resources
 
 CONCURRENCY = 8
+SLOW_SECONDS = 0.2  # the slow destination's time per request
 SECRET = "whsec_YmVuY2gtZGVzdGluYXRpb24tc2VjcmV0"
 QUIET: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
 
-def sources_toml(url: str, paced_url: str, rate: int) -> str:
+def sources_toml(url: str, paced_url: str, slow_url: str, rate: int) -> str:
     # bench.common signs GitHub deliveries with its own secret: the same here.
     return f"""
 [sources.github]
@@ -65,6 +69,14 @@ secret = "{SECRET}"
 allow_private_network = true
 event_types = ["paced"]
 rate_limit_per_second = {rate}
+
+[[sources.github.destinations]]
+name = "slow"
+url = "{slow_url}"
+secret = "{SECRET}"
+allow_private_network = true
+event_types = ["slow"]
+timeout_seconds = 5
 """
 
 
@@ -95,10 +107,14 @@ def one_round(
     table: str,
     count: int,
     forward: bool,
+    *,
+    event: str = "push",
+    path: str = "/bench",
+    extra_env: dict[str, str] | None = None,
 ) -> float:
     """Deliveries per second from the first POST to the last one done (forwarded, or processed)."""
     port = free_port()
-    run_env = {**env, "FORWARD_DESTINATIONS": "true" if forward else "false"}
+    run_env = {**env, "FORWARD_DESTINATIONS": "true" if forward else "false", **(extra_env or {})}
     processes = [start_receiver("127.0.0.1", port, run_env, **QUIET)]
     processes.append(start_worker(run_env, **QUIET))
     try:
@@ -107,11 +123,11 @@ def one_round(
         # Warm-up: the clock starts once the worker has handled one delivery (its start-up,
         # ~1-2 s of imports, is not forwarding).
         warm = f"fw-{tag}-warm"
-        post(url, warm)
+        post(url, warm, event)
         deadline = time.perf_counter() + 120
         while time.perf_counter() < deadline:
             done = (
-                warm in destination.effects("/bench")
+                warm in destination.effects(path)
                 if forward
                 else processed(dynamodb, table, f"github#{warm}") == 1
             )
@@ -121,14 +137,14 @@ def one_round(
         ids = [f"fw-{tag}-{n}" for n in range(count)]
         started = time.perf_counter()
         with ThreadPoolExecutor(CONCURRENCY) as pool:
-            statuses = list(pool.map(lambda d: post(url, d), ids))
+            statuses = list(pool.map(lambda d: post(url, d, event), ids))
         if any(status != 202 for status in statuses):
             raise RuntimeError(f"not all deliveries were accepted: {set(statuses)}")
         wanted = set(ids)
         deadline = time.perf_counter() + 300
         while time.perf_counter() < deadline:
             if forward:
-                finished = len(wanted & set(destination.effects("/bench")))
+                finished = len(wanted & set(destination.effects(path)))
             else:
                 finished = processed(dynamodb, table, f"github#fw-{tag}-") - 1  # not the warm-up
             if finished >= count:
@@ -171,17 +187,19 @@ def rate_accuracy(
     }
 
 
-def run(quick: bool) -> dict[str, Any]:
+def run(quick: bool, slow: bool) -> dict[str, Any]:
     count, rounds = (60, 2) if quick else (200, 3)
     rate = 5 if quick else 10
     rate_count = 30 if quick else 100
     destination = DestinationServer().start()
+    destination.default("/slow", Answer(delay=SLOW_SECONDS))
     moto_port = free_port()
     endpoint = f"http://127.0.0.1:{moto_port}"
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-forward-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True)
     sources = workdir / "sources.toml"
-    sources.write_text(sources_toml(destination.url("/bench"), destination.url("/paced"), rate))
+    bench, paced, slow_url = (destination.url(path) for path in ("/bench", "/paced", "/slow"))
+    sources.write_text(sources_toml(bench, paced, slow_url, rate))
     env = {
         **receiver_env(),
         **EMULATOR_CREDENTIALS,
@@ -196,6 +214,10 @@ def run(quick: bool) -> dict[str, Any]:
         resources = create_resources(endpoint_url=endpoint, bucket="bench-forward")
         env.update(resources.environment())
         dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+        if slow:
+            from bench.forward_slow import slow_rounds
+
+            return slow_rounds(env, destination, dynamodb, resources.table, count // 4, rounds)
         without, with_forwarding = [], []
         for _ in range(rounds):  # interleaved: drift hits both alike
             without.append(one_round(env, destination, dynamodb, resources.table, count, False))
@@ -224,9 +246,16 @@ def run(quick: bool) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.forward", description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--slow", action="store_true", help="a slow destination: threads or not")
     args = parser.parse_args(argv)
-    result = run(args.quick)
-    r, rl = result, result["rate_limit"]
+    result = run(args.quick, args.slow)
+    r = result
+    if args.slow:
+        from bench.forward_slow import print_slow
+
+        print_slow(result)
+        return 0
+    rl = result["rate_limit"]
     rounds = f"{r['deliveries_per_round']} deliveries x {r['rounds']} rounds (c={CONCURRENCY})"
     print(f"end to end, {rounds}")
     print(f"  without forwarding: {r['median_processed_per_s_without']:.1f} processed/s (median)")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,7 +71,10 @@ def emit(
         for _, values in units:
             for name, value in values.items():
                 document[name] = [float(value)]
-        print(json.dumps(document, separators=(",", ":")), flush=True)
+        # One write per line: print() writes the newline separately, and the worker's forwarding
+        # threads (destinations/batch.py) would interleave two lines into unreadable EMF.
+        sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")
+        sys.stdout.flush()
     except Exception:
         logger.exception("could not emit metrics", extra={"metrics": sorted(counts)})
 

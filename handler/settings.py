@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # only).
     forward_destinations: bool = True
     destinations_dlq_url: str = ""
+    # A batch's forwards run on this many threads (1: one after another), so one slow destination
+    # does not hold the batch's other records for its whole timeout each.
+    forward_concurrency: int = Field(default=8, ge=1, le=64)
 
     ack_policy: Literal["durable", "instant"] = "durable"
 

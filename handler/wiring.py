@@ -111,6 +111,7 @@ def forwarder(
         dlq_url=settings.destinations_dlq_url,
         destinations=by_source,
         load_body=load_body,
+        concurrency=settings.forward_concurrency,
     )
 
 

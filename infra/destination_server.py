@@ -45,6 +45,8 @@ class DestinationServer:
         self.flap: dict[str, float] = {}  # path -> share of requests answered 503
         self.received: list[Received] = []  # answered (or abandoned by the client)
         self.arrived = threading.Event()  # set when any request arrives, before its answer
+        self.in_flight = 0  # requests arrived and not yet answered
+        self.max_in_flight = 0  # the most at once: whether a client sends side by side
         self.lock = threading.Lock()
         self.quiet = quiet
         self.rand = random.Random(7)
@@ -99,6 +101,16 @@ class DestinationServer:
 
             def do_POST(self) -> None:
                 arrived = time.time()  # when the request came, before its body and our answer
+                with server.lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self.respond(arrived)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+            def respond(self, arrived: float) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 server.arrived.set()

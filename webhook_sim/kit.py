@@ -19,7 +19,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.testclient import TestClient
 from moto import mock_aws
@@ -42,6 +42,9 @@ from webhooks_cli.operations import Operations
 
 from .samples import Encoding
 from .senders import SignedDelivery, simulate
+
+if TYPE_CHECKING:
+    from handler.process.destinations.batch import Prepared
 
 BASE_URL = "http://testserver"
 UNSET = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "WEBHOOK_SOURCES", "WEBHOOK_SOURCES_FILE")
@@ -80,9 +83,9 @@ class _SeeingWorker(Worker):
         super().__init__(dedup, archive)
         object.__setattr__(self, "seen", {})
 
-    def handle(self, envelope: Envelope) -> Outcome | None:
+    def handle(self, envelope: Envelope, prepared: Prepared | None = None) -> Outcome | None:
         self.seen[envelope.id] = envelope.source
-        return super().handle(envelope)
+        return super().handle(envelope, prepared)
 
 
 class WebhookKit:

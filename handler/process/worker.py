@@ -38,6 +38,7 @@ from .destinations import WAKE_UP_PREFIX
 from .processors import Event, Outcome, find_processor
 
 if TYPE_CHECKING:
+    from handler.process.destinations.batch import Prepared
     from handler.process.destinations.forwarder import Forwarder
 
 
@@ -65,13 +66,19 @@ class Worker:
     queue: WorkQueue | None = None
     forwarder: Forwarder | None = None  # set when a source has destinations
 
-    def handle(self, envelope: Envelope) -> Outcome | None:
+    def handle(self, envelope: Envelope, prepared: Prepared | None = None) -> Outcome | None:
+        """`prepared`: the batch's forwarding step already done for this record (batch.py)."""
         log = {"delivery_id": envelope.id, "source": envelope.source}
-        body = self.load_body(envelope)
-        self.ensure_archived(envelope, body)
-        if self.forwarder is not None:
-            # Independent of the processor: each destination's record makes a repeat a no-op.
-            self.forwarder.forward_delivery(envelope, body)
+        if prepared is not None:
+            if prepared.error is not None:
+                raise prepared.error
+            assert prepared.body is not None
+            body = prepared.body
+        else:
+            body = self.load_and_archive(envelope)
+            if self.forwarder is not None:
+                # Independent of the processor: each destination's record makes a repeat a no-op.
+                self.forwarder.forward_delivery(envelope, body)
         key = dedup_key(envelope.source, envelope.id)
         hold, token = self.dedup.hold_for_processing(key, self.clock())
         if hold is Hold.DONE:
@@ -121,6 +128,11 @@ class Worker:
             logger.warning("processing lease was lost before the outcome was recorded", extra=log)
         return outcome
 
+    def load_and_archive(self, envelope: Envelope) -> bytes:
+        body = self.load_body(envelope)
+        self.ensure_archived(envelope, body)
+        return body
+
     def load_body(self, envelope: Envelope) -> bytes:
         inline = envelope.inline_body()
         body = inline if inline is not None else self.archive.get(str(envelope.body_key))
@@ -137,9 +149,12 @@ class Worker:
         written = envelope.body_key is not None
         self.archive.record(envelope, body, body_written=written, only_new=True)
 
-    def handle_record(self, record: SQSRecord) -> Outcome | None:
+    def handle_record(self, record: SQSRecord, prepared: Prepared | None = None) -> Outcome | None:
         if record.body.startswith(WAKE_UP_PREFIX):
-            self.wake_up(record.body)
+            if prepared is None:
+                self.wake_up(record.body)
+            elif prepared.error is not None:
+                raise prepared.error
             return None
         try:
             envelope = Envelope.model_validate_json(record.body)
@@ -152,7 +167,7 @@ class Worker:
             metrics.processing(envelope.source, replayed=replayed),
         ):
             try:
-                return self.handle(envelope)
+                return self.handle(envelope, prepared)
             except DeliveryBusy as busy:
                 self.defer(record, busy.lease_until)
                 self.record_failed(record, envelope, busy)
@@ -255,4 +270,16 @@ def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
 
 
 def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    return dict(process_partial_response(event, worker.handle_record, _batch, context))
+    if worker.forwarder is None:
+        return dict(process_partial_response(event, worker.handle_record, _batch, context))
+    # The batch's forwards first, side by side (destinations/batch.py); then the records in order.
+    from handler.process.destinations.batch import prepare_batch
+
+    records = event.get("Records") or []
+    messages = [(str(r.get("messageId", "")), str(r.get("body", ""))) for r in records]
+    prepared = prepare_batch(messages, worker.load_and_archive, worker.forwarder)
+
+    def handle(record: SQSRecord) -> Outcome | None:
+        return worker.handle_record(record, prepared.get(record.message_id))
+
+    return dict(process_partial_response(event, handle, _batch, context))

@@ -22,7 +22,7 @@ import standardwebhooks
 
 from handler import wiring
 from handler.aws import AwsClients
-from handler.process.destinations.state import record_key
+from handler.process.destinations.records import record_key
 from handler.process.worker import Worker
 from handler.settings import Settings
 from infra.destination_server import Answer, running

@@ -133,6 +133,7 @@ def pause(
 @app.command()
 @clear_errors
 def resume(source: SourceArgument, destination: DestinationArgument) -> None:
-    """Resume a paused or disabled destination; its circuit is closed and failures forgotten."""
-    ops.resume(Operations(), source, destination)
-    out.print(f"{source}/{destination}: resumed")
+    """Resume a paused or disabled destination; its circuit is closed and failures forgotten,
+    and the deliveries held while it was paused are sent now."""
+    resumed = ops.resume(Operations(), source, destination)
+    out.print(f"{source}/{destination}: resumed; {ops.woken_text(resumed)}")

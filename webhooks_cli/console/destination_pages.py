@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from handler.process.destinations.forwarder import PAUSED_RECHECK_SECONDS
+from handler.process.destinations.guards import PAUSED_RECHECK_SECONDS
 from webhooks_cli.operations import CliError, Outcome, UsageError
 from webhooks_cli.operations import destination_views as views
 from webhooks_cli.operations import destinations as ops
@@ -114,12 +114,14 @@ def add_routes(app: FastAPI, console: Console) -> None:
     @app.post("/destinations/{source}/{name}/{action}")
     async def switch(request: Request, source: str, name: str, action: str) -> Response:
         form = await read_form(request, console)
+        said = f"{source}/{name}: {action}d"
         if action == "pause":
             reason = form.get("reason", "") or "paused from the console"
             await run_in_threadpool(ops.pause, operations, source, name, reason)
         elif action == "resume":
-            await run_in_threadpool(ops.resume, operations, source, name)
+            resumed = await run_in_threadpool(ops.resume, operations, source, name)
+            said += f"; {ops.woken_text(resumed)}"
         else:
             raise UsageError(f"no destination action {action!r}")
-        request.state.session.flashes.append(("ok", f"{source}/{name}: {action}d"))
+        request.state.session.flashes.append(("ok", said))
         return RedirectResponse("/destinations#d-" + quote(f"{source}-{name}", safe=""), 303)

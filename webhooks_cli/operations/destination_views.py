@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
-from handler.process.destinations.state import CLOSED, DEAD, DELIVERED, PENDING, SENDING, record_key
+from handler.process.destinations.circuit import CLOSED
+from handler.process.destinations.records import DEAD, DELIVERED, PENDING, SENDING, record_key
 
 from . import Operations
 from .destinations import configured, forward_table

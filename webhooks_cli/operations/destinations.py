@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from handler.process.destinations.config import Destination
-from handler.process.destinations.forwarder import ForwardMessage, WakeUp
-from handler.process.destinations.state import DEAD, ForwardTable, record_key
+from handler.process.destinations.guards import PAUSED
+from handler.process.destinations.messages import ForwardMessage, WakeUp
+from handler.process.destinations.records import DEAD, record_key
+from handler.process.destinations.state import ForwardTable
 from handler.store.archive import body_key, envelope_fields, meta_key
 from handler.store.queue import Envelope
 from handler.wiring import FORWARD_RECORD_EXTRA_SECONDS
@@ -26,6 +29,8 @@ from handler.wiring import FORWARD_RECORD_EXTRA_SECONDS
 from . import Operations
 from .context import Outcome
 from .errors import NotFound, UsageError
+
+RESUME_WAKE_LIMIT = 1000  # held deliveries woken by one resume; more go out at their next check
 
 
 def forward_table(operations: Operations) -> ForwardTable:
@@ -89,15 +94,28 @@ def revive(
         return Outcome(delivery_id, source, "skipped", f"not dead-lettered ({status})")
     if dry_run:
         return Outcome(delivery_id, source, "would_retry", str(record.get("dead_reason", "")))
-    received_at = datetime.fromisoformat(str(record["received_at"]))
-    meta = operations.read_meta(meta_key(source, delivery_id, received_at))
-    envelope = Envelope.model_validate(
-        {**envelope_fields(meta), "body_key": body_key(source, delivery_id, received_at)}
-    )
+    envelope = envelope_of(operations, record)
     now = time.time()
     # The record first, then the wake-up: a wake-up for a record still dead would be dropped.
     if not table.revive(str(record["pk"]), now):
         return Outcome(delivery_id, source, "skipped", "changed meanwhile")
+    wake(operations, envelope, record, now)
+    return Outcome(delivery_id, source, "retried", str(record.get("dead_reason", "")))
+
+
+def envelope_of(operations: Operations, record: dict[str, Any]) -> Envelope:
+    """A forwarding record's delivery, its body by reference to the archive."""
+    delivery_id, source = str(record["delivery_id"]), str(record["source"])
+    received_at = datetime.fromisoformat(str(record["received_at"]))
+    meta = operations.read_meta(meta_key(source, delivery_id, received_at))
+    fields = envelope_fields(meta)  # not ack_ms: the model forbids what it lacks
+    key = body_key(source, delivery_id, received_at)
+    return Envelope.model_validate({**fields, "body_key": key})
+
+
+def wake(operations: Operations, envelope: Envelope, record: dict[str, Any], now: float) -> None:
+    """A wake-up due now for the record's next attempt (the worker's begin makes it the only one
+    to start, whatever other wake-ups exist for it)."""
     message = ForwardMessage(
         forward=WakeUp(
             destination=str(record["destination"]), attempt=int(record["attempts"]), due=now
@@ -107,7 +125,6 @@ def revive(
     operations.clients.sqs.send_message(
         QueueUrl=operations.queue_url, MessageBody=message.model_dump_json(exclude_none=True)
     )
-    return Outcome(delivery_id, source, "retried", str(record.get("dead_reason", "")))
 
 
 def pause(
@@ -119,7 +136,35 @@ def pause(
     forward_table(operations).set_switch(source, destination, "paused", True, reason)
 
 
-def resume(operations: Operations, source: str, destination: str) -> None:
-    """A paused or disabled destination sends again; its circuit is closed, failures forgotten."""
+@dataclass(frozen=True)
+class Resumed:
+    woken: int  # held deliveries sent a wake-up due now
+    more: bool  # more were held than one resume wakes: they go out at their next check
+
+
+def resume(operations: Operations, source: str, destination: str) -> Resumed:
+    """A paused or disabled destination sends again; its circuit is closed, failures forgotten.
+
+    What the pause held goes out now, not at its next check (up to 5 minutes later): each held
+    record is made due and woken. Bounded: beyond RESUME_WAKE_LIMIT, the next check sends them.
+    """
     find(operations, source, destination)
-    forward_table(operations).set_switch(source, destination, "paused", False, "resumed")
+    table = forward_table(operations)
+    table.set_switch(source, destination, "paused", False, "resumed")
+    records, more = table.held_records(source, destination, PAUSED, RESUME_WAKE_LIMIT)
+    woken = 0
+    for record in records:
+        envelope = envelope_of(operations, record)
+        now = time.time()
+        # Due first, then the wake-up: a wake-up for a record not yet due is put off again.
+        if table.release(str(record["pk"]), PAUSED, int(record["attempts"]), now):
+            wake(operations, envelope, record, now)
+            woken += 1
+    return Resumed(woken, more)
+
+
+def woken_text(resumed: Resumed) -> str:
+    """What the CLI and the console say after a resume."""
+    held = "1 held delivery" if resumed.woken == 1 else f"{resumed.woken} held deliveries"
+    more = " (more are held: they go out within 5 minutes)" if resumed.more else ""
+    return f"{held} sent now{more}"
