@@ -79,6 +79,8 @@ def stub_io(receiver: Any) -> None:
     receiver.dedup = replace(receiver.dedup, dynamodb=fake)
     receiver.queue = replace(receiver.queue, sqs=fake)
     receiver.archive = replace(receiver.archive, s3=fake)
+    if getattr(receiver, "tally", None) is not None:
+        receiver.tally = replace(receiver.tally, dynamodb=fake)
 
 
 def median(values: list[float]) -> float:

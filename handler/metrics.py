@@ -82,11 +82,13 @@ def emit(
 # The receiver ---------------------------------------------------------------------------------
 
 
-def delivery_acked(source: str, *, duplicate: bool, started: float) -> None:
-    """`started` is `time.perf_counter()` when the request reached the route."""
+def delivery_acked(source: str, *, duplicate: bool, started: float) -> float:
+    """`started` is `time.perf_counter()` when the request reached the route; returns the ack
+    latency in ms (the archive keeps it too)."""
     latency = (time.perf_counter() - started) * 1000
     name = "Duplicate" if duplicate else "Accepted"
     emit({name: 1}, milliseconds={"AckLatency": latency}, source=source)
+    return latency
 
 
 def delivery_rejected(source: str, reason: str) -> None:

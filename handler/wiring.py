@@ -12,6 +12,7 @@ from handler.process.worker import Worker, check_queue_timing
 from handler.store.archive import Archive
 from handler.store.dedup import DedupTable
 from handler.store.queue import Envelope, WorkQueue
+from handler.store.tally import Tally
 
 from .aws import AwsClients, client_config, new_client
 from .settings import Settings, get_settings
@@ -82,6 +83,7 @@ def receiver(settings: Settings, clients: AwsClients, sources: dict[str, Source]
         dedup=dedup_table(settings, clients),
         queue=work_queue(settings, clients),
         archive=archive(settings, clients),
+        tally=Tally(clients.dynamodb, settings.idempotency_table),
     )
 
 

@@ -146,7 +146,8 @@ class Worker:
             return
         logger.info("re-creating the archive", extra={"delivery_id": envelope.id})
         # A claim-check body was just read from its archive key: only the meta is missing.
-        self.archive.record(envelope, body, body_written=envelope.body_key is not None)
+        written = envelope.body_key is not None
+        self.archive.record(envelope, body, body_written=written, only_new=True)
 
     def handle_record(self, record: SQSRecord, prepared: Prepared | None = None) -> Outcome | None:
         if record.body.startswith(WAKE_UP_PREFIX):

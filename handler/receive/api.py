@@ -1,19 +1,22 @@
 """The HTTP front door: POST /webhooks/{source} and GET /health, errors as JSON.
 
 The route reads the raw body (bounded), hands it to the Receiver, answers, and schedules the
-work after the ack (the archive; under ACK_POLICY=instant the hand-off too) as a FastAPI
-background task. Under uvicorn those run after the response is sent; on Lambda, `after_response`
-takes them (handler/receive/lambda_ext.py) so that the handler returns first.
+work after the ack (the archive; under ACK_POLICY=instant the hand-off too; the per-minute counts
+of duplicates and refusals, handler/store/tally.py) as a FastAPI background task. Under uvicorn
+those run after the response is sent; on Lambda, `after_response` takes them
+(handler/receive/lambda_ext.py) so that the handler returns first.
 """
 
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any, Protocol
 
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
@@ -21,6 +24,7 @@ from starlette.requests import ClientDisconnect
 from handler import metrics
 from handler.errors import BodyTooLarge, HandoffFailed, ReceiverError, UnknownSource
 from handler.logs import logger
+from handler.store.tally import UNKNOWN_SOURCE, rejected
 
 from .ingest import Accepted, Handshake, Receiver
 from .quarantine import Quarantine
@@ -138,6 +142,12 @@ def create_app(
     quarantine = Quarantine.from_archive(receiver.archive, receiver.settings)
     app.state.quarantine = quarantine  # its rate limit is reset after a SnapStart restore
 
+    def refusal(source: str, reason: str) -> tuple[str, str, float]:
+        """`receiver.count`'s arguments for a refusal, counted per minute after the response
+        (the console charts refusals by reason)."""
+        known = source if source in receiver.sources else UNKNOWN_SOURCE
+        return known, rejected(reason), receiver.clock()
+
     @app.post("/webhooks/{source}", status_code=202)
     async def receive_webhook(
         source: str,
@@ -159,6 +169,7 @@ def create_app(
             # Kept after the 401 (capped, rate-limited) for re-verification after a secret fix.
             # Returned, not raised: a raised error would drop the background task.
             background_tasks.add_task(quarantine.keep, source, signed, error)
+            background_tasks.add_task(receiver.count, *refusal(source, error.reason))
             return rejection(source, error)
         if isinstance(result, Handshake):
             return reply_response(result.reply)
@@ -166,11 +177,13 @@ def create_app(
         if result.duplicate:
             logger.info("duplicate delivery")
             metrics.delivery_acked(source, duplicate=True, started=started)
+            background_tasks.add_task(receiver.after_duplicate, result)
             return acknowledgement(result, 200, "duplicate")
-        # The archive after the response (a plain task: a dependency for it cost ~60 µs a call).
-        background_tasks.add_task(receiver.after_ack, result)
         logger.info("accepted", extra={"bytes": len(body)})
-        metrics.delivery_acked(source, duplicate=False, started=started)
+        ack_ms = metrics.delivery_acked(source, duplicate=False, started=started)
+        # The archive after the response (a plain task: a dependency for it cost ~60 µs a call),
+        # with the ack latency in its meta: the console's latency chart reads it there.
+        background_tasks.add_task(receiver.after_ack, replace(result, ack_ms=ack_ms))
         return acknowledgement(result, 202, "accepted")
 
     @app.get("/health")
@@ -181,14 +194,22 @@ def create_app(
     async def receiver_error(request: Request, error: ReceiverError) -> JSONResponse:
         # A path naming no source must not become a metric dimension (unbounded values).
         source = "-" if isinstance(error, UnknownSource) else request.path_params.get("source", "-")
-        if isinstance(error, VerificationError):
-            return rejection(source, error)
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
         if isinstance(error, HandoffFailed):
             metrics.handoff_failed(source, "handoff")
+            return error_response(error.status, error.error, error.detail, headers)
+        if isinstance(error, VerificationError):
+            response = rejection(source, error)
         else:
             metrics.delivery_rejected(source, error.error)
-        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
-        return error_response(error.status, error.error, error.detail, headers)
+            response = error_response(error.status, error.error, error.detail, headers)
+        # Raised, so answered outside the route: on Lambda its count is deferred here.
+        task = BackgroundTask(receiver.count, *refusal(source, error.error))
+        if after_response is not None:
+            after_response.defer(task)
+        else:
+            response.background = task
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

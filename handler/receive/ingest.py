@@ -29,6 +29,7 @@ from handler.settings import Settings
 from handler.store.archive import Archive, body_key
 from handler.store.dedup import Claim, DedupTable, dedup_key, delivery_facts
 from handler.store.queue import Envelope, WorkQueue
+from handler.store.tally import DUPLICATE, Tally
 
 from .signatures import Reply, SignedRequest
 from .sources import Source
@@ -69,6 +70,7 @@ class Accepted:
     body_archived: bool = False  # the claim-check already wrote the body before the ack
     handed_off: bool = True  # False under ACK_POLICY=instant: claim and message come after
     reply: Reply | None = None  # the ack the sender requires in place of ours (Verified.ack)
+    ack_ms: float | None = None  # request to ack, set by the route: archived with the meta
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class Receiver:
     # Work after the ack has no sender waiting to retry it: retry it here, briefly.
     backoff: Backoff = DEFAULT_BACKOFF
     sleep: Callable[[float], None] = time.sleep
+    # Duplicates and refusals per minute, for the console (None: not counted).
+    tally: Tally | None = None
 
     def source(self, name: str) -> Source:
         source = self.sources.get(name)
@@ -201,7 +205,10 @@ class Receiver:
         try:
             self._retry(
                 lambda: self.archive.record(
-                    accepted.envelope, accepted.body, body_written=accepted.body_archived
+                    accepted.envelope,
+                    accepted.body,
+                    body_written=accepted.body_archived,
+                    ack_ms=accepted.ack_ms,
                 )
             )
         except AWS_ERRORS as error:
@@ -230,6 +237,7 @@ class Receiver:
             )
         if claim is Claim.DUPLICATE:
             logger.info("duplicate delivery", extra=log)
+            self.after_duplicate(accepted)
             return
         # Claim.IN_FLIGHT: another copy is being handed off, but this one was acked too and that
         # owner may die before enqueueing. Enqueue anyway: the worker's hold gives one effect.
@@ -251,7 +259,24 @@ class Receiver:
                 logger.warning(
                     "mark enqueued failed", extra={**log, "aws_error": error_code(error)}
                 )
-        self.archive_delivery(Accepted(envelope, body, body_archived=envelope.body_key is not None))
+        self.archive_delivery(replace(accepted, body_archived=envelope.body_key is not None))
+
+    def after_duplicate(self, accepted: Accepted) -> None:
+        """After a duplicate's ack: counted on its record and per minute; best effort."""
+        envelope = accepted.envelope
+        try:
+            self.dedup.note_duplicate(dedup_key(envelope.source, envelope.id), self.clock())
+        except AWS_ERRORS as error:
+            log = {"delivery_id": envelope.id, "aws_error": error_code(error)}
+            logger.warning("duplicate not noted", extra=log)
+        self.count(envelope.source, DUPLICATE, envelope.received_at.timestamp())
+
+    def count(self, source: str, counter: str, at: float) -> None:
+        """After the response: one more duplicate or refusal (`tally.rejected(reason)`) at `at`,
+        for the console's charts. Nothing of the request is kept; never raises."""
+        if self.tally is not None:
+            self.tally.add(source, counter, at)
+            self.tally.flush()
 
     def _enqueue(self, envelope: Envelope, body: bytes) -> None:
         if envelope.body_key is not None:

@@ -1,7 +1,8 @@
 """The S3 archive: the raw body byte for byte, and what we knew about it, under one key prefix.
 
     archive/<source>/<yyyy>/<mm>/<dd>/<delivery id>.body   the body exactly as received
-    archive/<source>/<yyyy>/<mm>/<dd>/<delivery id>.json   headers, event type, size, sha256
+    archive/<source>/<yyyy>/<mm>/<dd>/<delivery id>.json   headers, event type, size, sha256,
+                                                           ack_ms (request to ack, when known)
 
 A body too large for an SQS message is written here before the ack (the claim-check); the worker
 reads it back from the same key. The quarantine uses the same dated layout under its own root;
@@ -55,20 +56,39 @@ class Archive:
             Bucket=self.bucket, Key=key, Body=body, ContentType="application/octet-stream"
         )
 
-    def put_meta(self, key: str, meta: dict[str, Any]) -> None:
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=json.dumps(meta, sort_keys=True, default=str).encode(),
-            ContentType="application/json",
-        )
+    def put_meta(self, key: str, meta: dict[str, Any], *, only_new: bool = False) -> None:
+        """`only_new`: unless the key exists by then (S3's conditional write, If-None-Match)."""
+        condition: dict[str, Any] = {"IfNoneMatch": "*"} if only_new else {}
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=json.dumps(meta, sort_keys=True, default=str).encode(),
+                ContentType="application/json",
+                **condition,
+            )
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if not only_new or code not in {"PreconditionFailed", "ConditionalRequestConflict"}:
+                raise
 
-    def record(self, envelope: Envelope, body: bytes, *, body_written: bool) -> None:
-        """Archive a delivery: the body (unless the claim-check wrote it already), then its meta."""
+    def record(
+        self,
+        envelope: Envelope,
+        body: bytes,
+        *,
+        body_written: bool,
+        ack_ms: float | None = None,
+        only_new: bool = False,
+    ) -> None:
+        """Archive a delivery: the body (unless the claim-check wrote it already), then its meta.
+        `only_new` (the worker re-creating it): never over the receiver's meta, written meanwhile
+        after its ack, which alone knows the ack latency."""
         received_at = envelope.received_at
         if not body_written:
             self.put_body(body_key(envelope.source, envelope.id, received_at), body)
-        self.put_meta(meta_key(envelope.source, envelope.id, received_at), archive_meta(envelope))
+        meta = archive_meta(envelope, ack_ms)
+        self.put_meta(meta_key(envelope.source, envelope.id, received_at), meta, only_new=only_new)
 
     def get(self, key: str) -> bytes:
         response = self.s3.get_object(Bucket=self.bucket, Key=key)
@@ -84,8 +104,18 @@ class Archive:
         return True
 
 
-def archive_meta(envelope: Envelope) -> dict[str, Any]:
-    return envelope.model_dump(mode="json", exclude={"body_b64", "body_key"})
+def archive_meta(envelope: Envelope, ack_ms: float | None = None) -> dict[str, Any]:
+    """The envelope without its body, and the ack latency: written after the ack, the meta is
+    where it costs no extra write (the console's latency chart reads it)."""
+    meta = envelope.model_dump(mode="json", exclude={"body_b64", "body_key"})
+    if ack_ms is not None:
+        meta["ack_ms"] = round(ack_ms, 3)
+    return meta
+
+
+def envelope_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The Envelope's part of a meta (the model forbids the rest, such as `ack_ms`)."""
+    return {name: value for name, value in meta.items() if name in Envelope.model_fields}
 
 
 def day_prefixes(root: str, source: str, since: datetime, until: datetime) -> list[str]:

@@ -151,6 +151,23 @@ class DedupTable:
             if not _is_condition_failure(error):
                 raise
 
+    def note_duplicate(self, key: str, now: float) -> bool:
+        """Count a repeat of a delivery on its record (`duplicates`, `last_duplicate_at`), after
+        its ack: two numbers, however often a sender retries. Never creates a record."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": key}},
+                UpdateExpression="SET last_duplicate_at = :now ADD duplicates :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":now": {"N": str(int(now))}, ":one": {"N": "1"}},
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            return False
+        return True
+
     def hold_for_processing(self, key: str, now: float) -> tuple[Hold, str]:
         token = uuid.uuid4().hex
         try:

@@ -282,9 +282,21 @@ def test_quarantine_and_charts_pages(page: Any, stack: Stack) -> None:
     shot(page, "quarantine")
     row.get_by_role("button", name="Re-verify").click()
     assert "still rejected" in page.locator(".flash").inner_text()
-    page.goto(f"{origin}/charts?window=1h")
-    assert page.locator("rect.bar-accepted").count() >= 1
-    assert page.locator("rect.bar-processed").count() >= 1
+    import httpx
+
+    first = stack.send(b'{"again": true}')
+    url, signed = sign("github", b'{"again": true}', base_url=stack.receiver, delivery_id=first)
+    assert httpx.post(url, content=b'{"again": true}', headers=signed).status_code == 200
+    deadline = time.monotonic() + 20  # counted after the response has gone out
+    while True:
+        page.goto(f"{origin}/charts?window=1h")
+        kinds = ("accepted", "processed", "rejected", "duplicate")
+        drawn = {name: page.locator(f"rect.bar-{name}").count() for name in kinds}
+        if all(drawn.values()):
+            break
+        assert time.monotonic() < deadline, f"not drawn in 20 s: {drawn}"
+        time.sleep(0.5)
+    assert page.locator("polyline.line-p50").count() == 1  # the archived ack latencies
     shot(page, "charts")
     assert page.dialogs == []
 

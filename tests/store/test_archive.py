@@ -108,3 +108,18 @@ def test_dated_keys_lists_only_the_days_asked_for(archive: Archive, clients: Aws
         "archive/github/2026/11/29/d29.body",
         "archive/github/2026/11/30/d30.body",
     ]
+
+
+def test_the_workers_copy_never_replaces_the_receivers_meta_and_its_ack_latency(
+    archive: Archive,
+) -> None:
+    """The worker checks for the meta, finds none, and the receiver's own arrives meanwhile."""
+    late = envelope("evt_late")
+    key = meta_key("stripe", "evt_late", RECEIVED)
+    archive.record(late, BODY, body_written=False, ack_ms=12.3456)  # the receiver, after its ack
+    archive.record(late, BODY, body_written=False, only_new=True)  # the worker, a moment later
+    stored = json.loads(archive.get(key))
+    assert stored == {**archive_meta(late), "ack_ms": 12.346}
+    first = envelope("evt_first")  # the receiver's archive lost: the worker's copy is the archive
+    archive.record(first, BODY, body_written=False, only_new=True)
+    assert json.loads(archive.get(meta_key("stripe", "evt_first", RECEIVED))) == archive_meta(first)

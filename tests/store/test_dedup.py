@@ -218,3 +218,13 @@ def test_get_of_an_unknown_delivery_is_none(table: DedupTable) -> None:
 )
 def test_what_may_be_replayed(record: Any, force: bool, refusal: str | None) -> None:
     assert not_replayable(record, NOW, force=force) == refusal
+
+
+def test_a_duplicate_is_counted_on_its_record_and_never_creates_one(table: DedupTable) -> None:
+    assert table.note_duplicate(KEY, NOW) is False
+    assert table.get(KEY) is None
+    table.claim(KEY, NOW)
+    assert table.note_duplicate(KEY, NOW + 5) and table.note_duplicate(KEY, NOW + 9)
+    record = table.get(KEY)
+    assert record is not None and record["status"] == CLAIMED  # nothing else changed
+    assert (int(record["duplicates"]), int(record["last_duplicate_at"])) == (2, int(NOW) + 9)

@@ -1,23 +1,27 @@
 """Deliveries per interval over a window, and the ack latency, drawn as plain SVG on the server.
 
 Two sources of numbers:
-- `archive`: what the archive, the dedup records and the quarantine hold. Works anywhere the
-  CLI works (the local stack has no CloudWatch), but some things are never stored: duplicates
-  are answered without a trace, only signature refusals are kept (quarantine), and the ack
-  latency exists only as a metric. Those panels say so instead of drawing zeros.
+- `archive`: what the receiver stores. Works anywhere the CLI works (the local stack has no
+  CloudWatch). Accepted deliveries and their ack latency (`ack_ms`) from the archive's metas,
+  processed and failed from their dedup records, duplicates and refusals (every reason) from the
+  receiver's per-minute counts (handler/store/tally.py).
 - `cloudwatch`: the EMF metrics the receiver and worker emit (namespace WebhookReceiver,
   handler/metrics.py), summed over every dimension set (source, reason), per interval.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handler.aws import AWS_ERRORS, error_code
 from handler.metrics import NAMESPACE
+from handler.store.tally import DUPLICATE, REJECTED, UNKNOWN_SOURCE, Count, Tally
 from webhooks_cli.operations import Operations
 
 WINDOWS = {"1h": 3600, "6h": 6 * 3600, "24h": 86400, "7d": 7 * 86400}
@@ -62,36 +66,74 @@ def archive_chart(
     operations: Operations, window: int, now: datetime, source: str | None
 ) -> ChartData:
     chart = empty(window, now, "archive")
-    accepted, processed, failed, rejected = ([0.0] * BUCKETS for _ in range(4))
+    accepted, processed, failed, duplicate, rejected = ([0.0] * BUCKETS for _ in range(5))
+    latencies: list[list[float]] = [[] for _ in range(BUCKETS)]
     for delivery in operations.deliveries(source, chart.start, end_of(chart)):
         record = delivery.record or {}
-        _count(accepted, chart.bucket(delivery.received_at))
+        arrived = chart.bucket(delivery.received_at)
+        _count(accepted, arrived)
+        if arrived is not None and delivery.meta.get("ack_ms") is not None:
+            latencies[arrived].append(float(delivery.meta["ack_ms"]))
         if record.get("processed_at"):
             done = datetime.fromtimestamp(int(record["processed_at"]), UTC)
             _count(processed, chart.bucket(done))
         if record.get("last_error") and record.get("status") != "processed":
-            _count(failed, chart.bucket(delivery.received_at))
-    for item in operations.quarantine.items(source, chart.start, end_of(chart)):
-        _count(rejected, chart.bucket(item.received_at))
+            _count(failed, arrived)
+    reasons: Counter[str] = Counter()
+    for count in tally_counts(operations, source, chart.start, end_of(chart)):
+        index = chart.bucket(datetime.fromtimestamp(count.minute, UTC))
+        if count.counter == DUPLICATE:
+            _count(duplicate, index, count.value)
+        elif count.counter.startswith(f"{REJECTED}:"):
+            _count(rejected, index, count.value)
+            reasons[count.counter.partition(":")[2]] += count.value
     chart.counts = {
         "accepted": accepted,
-        "duplicate": None,
+        "duplicate": duplicate,
         "rejected": rejected,
         "processed": processed,
         "failed": failed,
     }
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in reasons.most_common())
     chart.notes = {
-        "duplicate": "not stored: duplicates are answered without a trace (CloudWatch has them)",
-        "rejected": "signature refusals kept in the quarantine only (CloudWatch has every reason)",
+        "duplicate": "repeats of a delivery id, acked without processing, counted per minute",
+        "rejected": "every refusal, counted per minute" + (f": {by_reason}" if by_reason else ""),
         "failed": "deliveries whose processor raised and that are not processed since, by arrival",
-        "latency": "the ack latency is only a metric: point the console at AWS (CloudWatch)",
+        "latency": "request to ack of accepted deliveries (their archive's ack_ms), by arrival",
     }
+    if any(latencies):
+        chart.latency = {
+            "p50": [percentile(values, 0.50) for values in latencies],
+            "p99": [percentile(values, 0.99) for values in latencies],
+        }
+    else:
+        chart.notes["latency"] = "no ack latency stored for deliveries in this window"
     return chart
 
 
-def _count(values: list[float], index: int | None) -> None:
+def tally_counts(
+    operations: Operations, source: str | None, since: datetime, until: datetime
+) -> list[Count]:
+    """The receiver's per-minute counts, one source per thread (a week is ~1,000 keys each)."""
+    tally = Tally(operations.clients.dynamodb, operations.settings.idempotency_table)
+    sources = [source] if source else [*operations.sources, UNKNOWN_SOURCE]
+    window = (since.timestamp(), until.timestamp())
+    with ThreadPoolExecutor(8) as pool:
+        found = pool.map(lambda name: list(tally.read([name], *window)), sources)
+        return [count for counts in found for count in counts]
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest rank: a value that was measured, never an interpolation between two."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def _count(values: list[float], index: int | None, value: float = 1) -> None:
     if index is not None:
-        values[index] += 1
+        values[index] += value
 
 
 def cloudwatch_chart(cloudwatch: Any, window: int, now: datetime, source: str | None) -> ChartData:

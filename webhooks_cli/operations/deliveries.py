@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from handler.receive.signatures import SignedRequest
-from handler.store.archive import ARCHIVE_PREFIX, dated_keys, meta_key
+from handler.store.archive import ARCHIVE_PREFIX, dated_keys, envelope_fields, meta_key
 from handler.store.dedup import dedup_key
 from handler.store.queue import Envelope
 from webhooks_cli.operations.listing import READERS, Listing, read_records
@@ -52,9 +52,10 @@ class ArchivedDelivery:
 
     def envelope(self, body: bytes, claim_check_bytes: int) -> Envelope:
         """Inline when small, else pointing at the archived body (the worker reads it there)."""
+        fields = envelope_fields(self.meta)  # not ack_ms: the model forbids what it lacks
         if len(body) > claim_check_bytes:
-            return Envelope.model_validate({**self.meta, "body_key": self.body_key})
-        return Envelope.model_validate({**self.meta, "body_b64": base64.b64encode(body).decode()})
+            return Envelope.model_validate({**fields, "body_key": self.body_key})
+        return Envelope.model_validate({**fields, "body_b64": base64.b64encode(body).decode()})
 
 
 # An archive's .json is written once and never changed, so a long-lived caller (the console,
