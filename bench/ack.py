@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from bench.common import ROOT, median
-from infra.events import http_api_event
+from infra.apigw import http_api_event
 from infra.runtime_api import FakeRuntimeAPI
 
 WORK_MS = [0, 50, 200]

@@ -12,9 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from infra.events import BASE_URL, signed_event
-from webhook_sim.senders import configured_source, sign
-
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-github-secret"
 BODY = json.dumps({"ref": "refs/heads/main", "commits": [{"id": "0" * 40}] * 3}).encode()
@@ -23,13 +20,23 @@ BODY = json.dumps({"ref": "refs/heads/main", "commits": [{"id": "0" * 40}] * 3})
 GITHUB = {"scheme": "github", "secrets": [SECRET]}
 
 
+# The simulator is imported when a case signs, not with this module: it loads the receiver's
+# modules, whose logger must first see the case's environment (apply_env: log level WARNING).
+
+
 def github_headers(body: bytes = BODY, delivery: str = "bench-delivery-1") -> dict[str, str]:
+    from infra.apigw import BASE_URL
+    from webhook_sim.senders import configured_source, sign
+
     source = configured_source("github", GITHUB)
     signed = sign(source, body, base_url=BASE_URL, event_type="push", sender_id=delivery)
     return signed.headers
 
 
 def webhook_event(delivery: str = "bench-delivery-1") -> dict[str, Any]:
+    from infra.events import signed_event
+    from webhook_sim.senders import configured_source
+
     source = configured_source("github", GITHUB)
     return signed_event(source, BODY, event_type="push", sender_id=delivery)
 

@@ -24,7 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bench.common import CONTEXT, NoOpAws, median, receiver_env, stub_io, webhook_event
-from infra.events import http_api_event
+from infra.apigw import http_api_event
 
 
 class AlreadyEnqueued(NoOpAws):
@@ -48,12 +48,7 @@ def measure(calls: int, rounds: int) -> dict[str, float]:
     os.environ.pop("AWS_LAMBDA_RUNTIME_API", None)
     os.environ["QUARANTINE_ENABLED"] = "false"  # a 401's S3 copy is not what is measured
     import handler.main as main
-    from handler.logs import logger
     from handler.receive.lambda_ext import AckFirst
-
-    # bench.common's imports made the logger before LOG_LEVEL was set: one line per request
-    # would be measured too.
-    logger.setLevel("WARNING")
 
     stub_io(main.receiver)
     runner = main.after_response

@@ -18,7 +18,6 @@ import hashlib
 import json
 import sys
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,26 +28,18 @@ from handler.receive.sources import Source, load_sources
 from handler.settings import Settings
 from handler.store.queue import Envelope
 from infra import DEMO_SOURCES
+from infra.apigw import ACCOUNT_ID, BASE_URL, REGION, http_api_event, stable_id
 from webhook_sim.senders import SignedDelivery, sign, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "events"
 
-# What API Gateway puts around a request (an HTTP API with the $default stage).
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
-API_ID = "abcdef1234"
-DOMAIN = f"{API_ID}.execute-api.{REGION}.amazonaws.com"
-SOURCE_IP = "192.0.2.10"  # TEST-NET-1
-BASE_URL = f"https://{DOMAIN}"
 WEBHOOK_ROUTE = "POST /webhooks/{source}"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:webhook-work"
 # Schemes whose signature covers a timestamp, so an old delivery is refused (401).
 TIMESTAMPED = {"stripe", "slack", "standard", "discord"}
 FORM_TYPE = "application/x-www-form-urlencoded"
 STALE_SECONDS = 3600
-# API Gateway passes these bodies as text; anything else arrives base64-encoded.
-TEXT_TYPES = ("application/json", "text/", "application/xml", "application/javascript")
 USER_AGENTS = {
     "github": "GitHub-Hookshot/7d4fb1c",
     "stripe": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
@@ -69,11 +60,6 @@ def demo_sources(path: Path = DEMO_SOURCES) -> dict[str, Source]:
 # --------------------------------------------------------------------------- bodies and signing
 
 
-def _id(now: float, *parts: str) -> str:
-    """A delivery id that depends only on `now` and the event's name: reproducible output."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{int(now)}/{'/'.join(parts)}"))
-
-
 def _json(document: Any) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
@@ -84,86 +70,6 @@ def tamper(body: bytes) -> bytes:
         if old in body:
             return body.replace(old, new, 1)
     return body + b" "
-
-
-# --------------------------------------------------------------------------- API Gateway events
-
-
-def _request_time(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
-
-
-def http_api_event(
-    method: str,
-    path: str,
-    *,
-    now: float | None = None,
-    headers: Mapping[str, str] | None = None,
-    body: bytes | None = None,
-    query: str = "",
-    route_key: str | None = None,
-    path_parameters: Mapping[str, str] | None = None,
-    user_agent: str = "curl/8.5.0",
-) -> dict[str, Any]:
-    """An HTTP API payload 2.0 event, shaped as API Gateway sends it to the integration."""
-    now = time.time() if now is None else now
-    request_id = _id(now, "request", method, path, query)
-    all_headers = {
-        "host": DOMAIN,
-        "user-agent": user_agent,
-        "x-amzn-trace-id": f"Root=1-{int(now):08x}-{request_id.replace('-', '')[:24]}",
-        "x-forwarded-for": SOURCE_IP,
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
-    }
-    if body is not None:
-        all_headers["content-length"] = str(len(body))
-    all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
-    route_key = route_key or f"{method} {path}"
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": dict(sorted(all_headers.items())),
-    }
-    if query:
-        params: dict[str, str] = {}
-        for item in query.split("&"):
-            name, _, value = item.partition("=")
-            params[name] = f"{params[name]},{value}" if name in params else value
-        event["queryStringParameters"] = params
-    event["requestContext"] = {
-        "accountId": ACCOUNT_ID,
-        "apiId": API_ID,
-        "domainName": DOMAIN,
-        "domainPrefix": API_ID,
-        "http": {
-            "method": method,
-            "path": path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": SOURCE_IP,
-            "userAgent": all_headers["user-agent"],
-        },
-        "requestId": request_id,
-        "routeKey": route_key,
-        "stage": "$default",
-        "time": _request_time(now),
-        "timeEpoch": int(now * 1000),
-    }
-    if path_parameters:
-        event["pathParameters"] = dict(path_parameters)
-    if body is not None:
-        content_type = all_headers.get("content-type", "")
-        if content_type.startswith(TEXT_TYPES):
-            event["body"] = body.decode()
-            event["isBase64Encoded"] = False
-        else:
-            event["body"] = base64.b64encode(body).decode()
-            event["isBase64Encoded"] = True
-    else:
-        event["isBase64Encoded"] = False
-    return event
 
 
 def webhook_event(
@@ -215,7 +121,7 @@ def signed_event(
 
 def _delivery(source: Source, now: float, signed_at: float, name: str) -> SignedDelivery:
     """A correctly signed sample delivery of the source's sender, signed at `signed_at`."""
-    sender_id = _id(now, source.name, name)
+    sender_id = stable_id(now, source.name, name)
     if source.scheme.name == "stripe":
         sender_id = f"evt_{sender_id.replace('-', '')[:24]}"
     return simulate(source, base_url=BASE_URL, sender_id=sender_id, now=signed_at)
@@ -263,7 +169,7 @@ def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dic
             base_url=BASE_URL,
             now=now,
             event_type=event_type,
-            sender_id=_id(now, event_name),
+            sender_id=stable_id(now, event_name),
             content_type=content_type,
         )
         events[event_name] = delivery_event(
@@ -274,7 +180,7 @@ def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dic
     if slack is not None:
         challenge = {
             "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
-            "challenge": f"challenge-{_id(now, 'slack-challenge')}",
+            "challenge": f"challenge-{stable_id(now, 'slack-challenge')}",
             "type": "url_verification",
         }
         add(slack, "url-verification", _json(challenge), "url_verification", "application/json")
@@ -282,16 +188,16 @@ def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dic
         form = (
             "command=%2Fdeploy&text=prod&team_id=T0DEMO&user_id=U0USER"
             "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0DEMO%2F1%2Fdemo"
-            f"&trigger_id={_id(now, 'slack-slash-command')}"
+            f"&trigger_id={stable_id(now, 'slack-slash-command')}"
         )
         add(slack, "slash-command", form.encode(), "slash_command", FORM_TYPE)
     discord = next((s for s in sources.values() if s.scheme.name == "discord"), None)
     if discord is not None:
-        ping = {"id": _id(now, "discord-ping"), "application_id": "1234567890", "type": 1}
+        ping = {"id": stable_id(now, "discord-ping"), "application_id": "1234567890", "type": 1}
         add(discord, "ping", _json(ping), "ping", "application/json")
         # A slash command interaction: queued, and acked with a deferred response.
         interaction = {
-            "id": _id(now, "discord-interaction"),
+            "id": stable_id(now, "discord-interaction"),
             "application_id": "1234567890",
             "type": 2,
             "token": "demo-interaction-token",
@@ -319,10 +225,12 @@ def unknown_source_event(sources: Mapping[str, Source], now: float) -> dict[str,
 def sqs_record(body: str, now: float, name: str, attributes: Mapping[str, str]) -> dict[str, Any]:
     """One record of an SQS event as Lambda's event source mapping delivers it."""
     sent = str(int(now * 1000))
-    trace = _id(now, "trace", name).replace("-", "")[:24]
+    trace = stable_id(now, "trace", name).replace("-", "")[:24]
     return {
-        "messageId": _id(now, "sqs", name),
-        "receiptHandle": base64.b64encode(f"receipt/{_id(now, 'receipt', name)}".encode()).decode(),
+        "messageId": stable_id(now, "sqs", name),
+        "receiptHandle": base64.b64encode(
+            f"receipt/{stable_id(now, 'receipt', name)}".encode()
+        ).decode(),
         "body": body,
         "attributes": {
             "ApproximateReceiveCount": "1",

@@ -22,7 +22,7 @@ from handler.receive.lambda_ext import AfterResponse
 from handler.settings import MiB
 from handler.store.dedup import dedup_key
 from handler.store.tally import TALLY_PREFIX
-from infra.events import http_api_event
+from infra.apigw import http_api_event
 from support import sign
 from webhooks_cli.console import charts
 from webhooks_cli.operations import Operations

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from infra.events import http_api_event
+from infra.apigw import http_api_event
 from infra.runtime_api import FakeRuntimeAPI
 
 StartFunction = Callable[..., FakeRuntimeAPI]

@@ -12,7 +12,7 @@ from mangum import Mangum
 from handler.receive.api import deferring_route
 from handler.receive.lambda_ext import AckFirst, AfterResponse
 from handler.retries import Backoff
-from infra.events import http_api_event
+from infra.apigw import http_api_event
 
 NO_WAIT = Backoff(attempts=3, first_delay=0.0)
 
