@@ -1,4 +1,4 @@
-"""store/archive.py on in-process S3 (moto): the dated key layout, byte-exact bodies, listing by day."""
+"""store/archive.py on in-process S3 (moto): the dated key layout, exact bodies, listing by day."""
 
 from __future__ import annotations
 
