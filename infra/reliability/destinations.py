@@ -14,11 +14,12 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from handler.receive.signatures.base import SchemeOptions, SignatureError, SignedRequest
 from handler.receive.signatures.standard import verify
+from handler.settings import Settings
 from infra.destination_server import DestinationServer
 
 from .senders import RetryPolicy, Sender, Signer, make_delivery
@@ -61,6 +62,10 @@ class DestinationResult:
     effects: int = 0  # distinct webhook-ids answered 2xx
     lost: int = 0  # acked, never answered 2xx by the destination
     extra_2xx: int = 0  # 2xx requests for an id already answered 2xx (deduped by webhook-id)
+    most_extra_for_one_id: int = 0
+    # A worker forwards up to this many attempts at once (FORWARD_CONCURRENCY): what one SIGKILL
+    # can leave unrecorded, hence repeat.
+    in_flight_per_worker: int = field(default_factory=lambda: Settings().forward_concurrency)
     requests: int = 0
     answered_503: int = 0
     bad_signatures: int = 0
@@ -122,6 +127,7 @@ def run_flapping(
     result.effects = len(set(effects) & acked)
     result.lost = len(acked - set(effects))
     result.extra_2xx = sum(n - 1 for n in effects.values())
+    result.most_extra_for_one_id = max((n - 1 for n in effects.values()), default=0)
     requests = destination.at(PATH)
     result.requests = len(requests)
     result.answered_503 = sum(1 for r in requests if r.status == 503)

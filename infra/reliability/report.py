@@ -54,8 +54,10 @@ def verdicts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
             and forwards["drained"]
             and forwards["bad_signatures"] == 0
             and forwards["acked"] == forwards["sent"]
-            # a SIGKILL can repeat the one attempt its worker had in flight, never more
-            and forwards["extra_2xx"] <= forwards["worker_kills"],
+            # a SIGKILL can repeat the attempts its worker had in flight (one per delivery),
+            # never more
+            and forwards["extra_2xx"] <= forwards["worker_kills"] * forwards["in_flight_per_worker"]
+            and forwards["most_extra_for_one_id"] <= forwards["worker_kills"],
             "count": forwards["sent"],
         },
         "secrets": {"ok": secrets["hits_logs_and_responses"] == 0},
