@@ -8,7 +8,7 @@ workers, and each DeleteMessageBatch is one delete per entry) each rebuild from 
 a message sent after the first one stored its list and before the second stored its own is in
 neither: it vanishes, and the delete that ran first comes back to life. Real SQS does neither.
 
-infra/moto_server.py makes the deletes hold the queue's lock. This test drives the exact
+infra/moto_server.py's delete removes in place, under the queue's lock. This test drives the exact
 interleaving on moto's own SQS models: delete B paused in the middle of its rebuild, delete A run
 to the end, a message sent, then delete B resumed.
 """
@@ -26,8 +26,8 @@ from moto.sqs.models import sqs_backends
 import infra.moto_server  # noqa: F401  (the server's fixes to moto's SQS models)
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
-# How long the paused delete lets the others try to run: they finish at once when nothing
-# serialises them (the old code); with the fix they are blocked, and give up waiting here.
+# How long the paused delete waits for the others: they run to the end at once (a fix that
+# blocked them instead would make the paused delete go on after this long).
 OTHERS_GRACE_SECONDS = 1.0
 
 
