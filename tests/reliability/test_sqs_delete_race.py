@@ -1,7 +1,8 @@
-"""Found by `make reliability` (load, c=32, 12,583 deliveries): one delivery acked with 202,
-archived, and never processed; no message left in the queue or the DLQ.
+"""Found by `make reliability` (load, c=32, 12,583 deliveries): one delivery acked, archived,
+and never processed; no message left in the queue or the DLQ. The product's paths cannot do
+that without leaving a message, a record or a log line behind; moto's SQS can lose the message.
 
-The message was sent; moto lost it. moto's `Queue.delete_message` rebuilds the queue's message
+moto's `Queue.delete_message` rebuilds the queue's message
 list without the queue's lock (`new = [m for m in self._messages if ...]; self._messages = new`)
 while `add_message` appends under that lock. Two deletes that overlap (the harness runs several
 workers, and each DeleteMessageBatch is one delete per entry) each rebuild from the same old list;
