@@ -7,6 +7,7 @@ start) for upload helpers the receiver never calls. The clients are the same bot
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -99,3 +100,23 @@ def error_code(error: Exception) -> str:
     if isinstance(error, ClientError):
         return str(error.response.get("Error", {}).get("Code", "ClientError"))
     return type(error).__name__
+
+
+def condition_failed(error: ClientError) -> bool:
+    """A conditional write refused because the item was not in the state it required."""
+    return error_code(error) == "ConditionalCheckFailedException"
+
+
+def batch_get(
+    dynamodb: Any, table: str, keys: list[str], **options: Any
+) -> Iterator[dict[str, Any]]:
+    """The items of `table` with these `pk` keys (those that exist, typed as DynamoDB returns
+    them): 100 keys per BatchGetItem (its limit), UnprocessedKeys asked again. `options`:
+    ConsistentRead, ProjectionExpression..."""
+    for start in range(0, len(keys), 100):
+        chunk = keys[start : start + 100]
+        request: dict[str, Any] = {table: {"Keys": [{"pk": {"S": k}} for k in chunk], **options}}
+        while request:
+            response = dynamodb.batch_get_item(RequestItems=request)
+            yield from response.get("Responses", {}).get(table, [])
+            request = dict(response.get("UnprocessedKeys") or {})

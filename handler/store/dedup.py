@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from handler.aws import condition_failed
+
 CLAIMED, ENQUEUED, PROCESSING, PROCESSED = "claimed", "enqueued", "processing", "processed"
 
 if TYPE_CHECKING:
@@ -69,8 +71,10 @@ def not_replayable(record: dict[str, Any] | None, now: float, *, force: bool) ->
     return None
 
 
-def _is_condition_failure(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+def plain_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as DynamoDB returns it, each attribute's value without its type (numbers stay
+    the strings DynamoDB sends)."""
+    return {name: next(iter(value.values())) for name, value in item.items()}
 
 
 def _old_attribute(error: ClientError, name: str) -> str | None:
@@ -123,7 +127,7 @@ class DedupTable:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not condition_failed(error):
                 raise
             status = _old_attribute(error, "status")
             if status == CLAIMED and _old_attribute(error, "owner") == token:
@@ -148,7 +152,7 @@ class DedupTable:
                 ExpressionAttributeValues={":token": {"S": token}, ":claimed": {"S": CLAIMED}},
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not condition_failed(error):
                 raise
 
     def note_duplicate(self, key: str, now: float) -> bool:
@@ -163,7 +167,7 @@ class DedupTable:
                 ExpressionAttributeValues={":now": {"N": str(int(now))}, ":one": {"N": "1"}},
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not condition_failed(error):
                 raise
             return False
         return True
@@ -196,7 +200,7 @@ class DedupTable:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not condition_failed(error):
                 raise
             status = _old_attribute(error, "status")
             if status == PROCESSING and _old_attribute(error, "owner") == token:
@@ -250,7 +254,7 @@ class DedupTable:
                 },
             )
         except ClientError as error_:
-            if not _is_condition_failure(error_):
+            if not condition_failed(error_):
                 raise
             return False
         return True
@@ -280,7 +284,7 @@ class DedupTable:
         item = response.get("Item")
         if item is None:
             return None
-        return {name: next(iter(value.values())) for name, value in item.items()}
+        return plain_item(item)
 
     def _update_if_owner(
         self,
@@ -304,7 +308,7 @@ class DedupTable:
                 },
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not condition_failed(error):
                 raise
             return False
         return True

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from handler.aws import AWS_ERRORS, error_code
+from handler.aws import AWS_ERRORS, batch_get, error_code
 from handler.logs import logger
 
 if TYPE_CHECKING:
@@ -132,15 +132,8 @@ class Tally:
             for source in sources
             for block in range(first, last + 1, BLOCK_SECONDS)
         ]
-        for start in range(0, len(keys), 100):  # BatchGetItem's limit
-            request: dict[str, Any] = {
-                self.table: {"Keys": [{"pk": {"S": k}} for k in keys[start : start + 100]]}
-            }
-            while request:
-                response = self.dynamodb.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table, []):
-                    yield from _counts(item, since, until)
-                request = dict(response.get("UnprocessedKeys") or {})
+        for item in batch_get(self.dynamodb, self.table, keys):
+            yield from _counts(item, since, until)
 
 
 def _counts(item: dict[str, Any], since: float, until: float) -> Iterator[Count]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from handler.store.dedup import plain_item
+
 WORK, DLQ = "work", "dlq"
 
 
@@ -134,7 +136,7 @@ def flatten(item: dict[str, Any] | None) -> dict[str, Any] | None:
     """A DynamoDB item with its type wrappers removed."""
     if item is None:
         return None
-    return {name: next(iter(value.values())) for name, value in sorted(item.items())}
+    return plain_item(dict(sorted(item.items())))
 
 
 def describe(found: dict[str, Any]) -> list[str]:

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from handler.aws import batch_get
 from handler.store.archive import ARCHIVE_PREFIX, day_prefixes, source_names
-from handler.store.dedup import dedup_key
+from handler.store.dedup import dedup_key, plain_item
 
 # Parallel reads: botocore's connection pool holds 10 per client.
 READERS = 8
@@ -135,21 +136,15 @@ def read_records(
     unique = list(dict.fromkeys(keys))
 
     def batch(chunk: list[str]) -> list[dict[str, Any]]:
-        found = []
-        request: dict[str, Any] = {
-            table: {
-                "Keys": [{"pk": {"S": key}} for key in chunk],
-                "ConsistentRead": True,
-                "ProjectionExpression": ", ".join(names),
-                "ExpressionAttributeNames": names,
-            }
-        }
-        while request:
-            response = dynamodb.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(table, []):
-                found.append({name: next(iter(value.values())) for name, value in item.items()})
-            request = response.get("UnprocessedKeys") or {}
-        return found
+        found = batch_get(
+            dynamodb,
+            table,
+            chunk,
+            ConsistentRead=True,
+            ProjectionExpression=", ".join(names),
+            ExpressionAttributeNames=names,
+        )
+        return [plain_item(item) for item in found]
 
     chunks = [unique[start : start + 100] for start in range(0, len(unique), 100)]
     if readers > 1 and len(chunks) > 1:

@@ -9,12 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-
-def condition_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
 
 def plain(item: dict[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as plain values (numbers as float, lists and maps unwrapped)."""

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from .items import TableItems, condition_failed
+from handler.aws import condition_failed
+
+from .items import TableItems
 
 
 def rate_key(source: str, destination: str, second: int) -> str:

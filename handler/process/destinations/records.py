@@ -21,7 +21,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .items import TableItems, condition_failed, number, plain
+from handler.aws import condition_failed
+
+from .items import TableItems, number, plain
 
 PENDING, SENDING, DELIVERED, DEAD = "pending", "sending", "delivered", "dead"
 HISTORY_SNIPPET = 256  # characters of a response kept per attempt in the history

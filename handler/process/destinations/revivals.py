@@ -7,7 +7,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .items import TableItems, condition_failed, number, plain
+from handler.aws import condition_failed
+
+from .items import TableItems, number, plain
 from .records import DEAD, PENDING, record_prefix
 
 
