@@ -107,6 +107,18 @@ def condition_failed(error: ClientError) -> bool:
     return error_code(error) == "ConditionalCheckFailedException"
 
 
+def update_if(dynamodb: Any, **update: Any) -> bool:
+    """One UpdateItem with its ConditionExpression: True if written, False if the condition
+    refused it (the item was not in the state the write required)."""
+    try:
+        dynamodb.update_item(**update)
+    except ClientError as error:
+        if not condition_failed(error):
+            raise
+        return False
+    return True
+
+
 def batch_get(
     dynamodb: Any, table: str, keys: list[str], **options: Any
 ) -> Iterator[dict[str, Any]]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from handler.aws import condition_failed
+from handler.aws import condition_failed, update_if
 
 CLAIMED, ENQUEUED, PROCESSING, PROCESSED = "claimed", "enqueued", "processing", "processed"
 
@@ -158,19 +158,14 @@ class DedupTable:
     def note_duplicate(self, key: str, now: float) -> bool:
         """Count a repeat of a delivery on its record (`duplicates`, `last_duplicate_at`), after
         its ack: two numbers, however often a sender retries. Never creates a record."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": key}},
-                UpdateExpression="SET last_duplicate_at = :now ADD duplicates :one",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":now": {"N": str(int(now))}, ":one": {"N": "1"}},
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
+        return update_if(
+            self.dynamodb,
+            TableName=self.table,
+            Key={"pk": {"S": key}},
+            UpdateExpression="SET last_duplicate_at = :now ADD duplicates :one",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":now": {"N": str(int(now))}, ":one": {"N": "1"}},
+        )
 
     def hold_for_processing(self, key: str, now: float) -> tuple[Hold, str]:
         token = uuid.uuid4().hex
@@ -239,25 +234,18 @@ class DedupTable:
         """Keep why the latest attempt failed, whoever holds the record: `webhooks show` and
         `list`, and `redrive --dry-run` for a message in the DLQ, read it. Never creates a record
         (a delivery without one was never acknowledged by this table)."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": key}},
-                UpdateExpression=(
-                    "SET last_error = :error, last_error_at = :now ADD failures :one"
-                ),
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={
-                    ":error": {"S": error[:1000]},
-                    ":now": {"N": str(int(now))},
-                    ":one": {"N": "1"},
-                },
-            )
-        except ClientError as error_:
-            if not condition_failed(error_):
-                raise
-            return False
-        return True
+        return update_if(
+            self.dynamodb,
+            TableName=self.table,
+            Key={"pk": {"S": key}},
+            UpdateExpression=("SET last_error = :error, last_error_at = :now ADD failures :one"),
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={
+                ":error": {"S": error[:1000]},
+                ":now": {"N": str(int(now))},
+                ":one": {"N": "1"},
+            },
+        )
 
     def reset_for_replay(self, key: str, now: float) -> None:
         """A forced replay: back to "enqueued" so the worker takes it again; history is kept."""
@@ -294,21 +282,16 @@ class DedupTable:
         status: str,
         values: dict[str, Any] | None = None,
     ) -> bool:
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": key}},
-                UpdateExpression=expression,
-                ConditionExpression="#owner = :token",
-                ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
-                ExpressionAttributeValues={
-                    ":token": {"S": token},
-                    ":status": {"S": status},
-                    **(values or {}),
-                },
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
+        return update_if(
+            self.dynamodb,
+            TableName=self.table,
+            Key={"pk": {"S": key}},
+            UpdateExpression=expression,
+            ConditionExpression="#owner = :token",
+            ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
+            ExpressionAttributeValues={
+                ":token": {"S": token},
+                ":status": {"S": status},
+                **(values or {}),
+            },
+        )

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handler.aws import condition_failed
+from handler.aws import condition_failed, update_if
 
 from .items import TableItems, number, plain
 
@@ -143,16 +143,11 @@ class Switches(TableItems):
     def _conditional_state(
         self, source: str, destination: str, expression: str, condition: str, values: Any
     ) -> bool:
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": state_key(source, destination)}},
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
+        return update_if(
+            self.dynamodb,
+            TableName=self.table,
+            Key={"pk": {"S": state_key(source, destination)}},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+        )

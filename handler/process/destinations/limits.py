@@ -5,9 +5,7 @@ rate#<source>#<destination>#<epoch second>   requests started in that second (ex
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
-from handler.aws import condition_failed
+from handler.aws import update_if
 
 from .items import TableItems
 
@@ -21,20 +19,15 @@ class RateLimit(TableItems):
         """A fixed one-second window counted by a conditional ADD: at most `limit` sends start in
         any calendar second, however many workers run (each increment is atomic in DynamoDB)."""
         second = int(now)
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": rate_key(source, destination, second)}},
-                UpdateExpression="SET expires_at = :expires ADD n :one",
-                ConditionExpression="attribute_not_exists(n) OR n < :limit",
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":limit": {"N": str(limit)},
-                    ":expires": {"N": str(second + 120)},
-                },
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
+        return update_if(
+            self.dynamodb,
+            TableName=self.table,
+            Key={"pk": {"S": rate_key(source, destination, second)}},
+            UpdateExpression="SET expires_at = :expires ADD n :one",
+            ConditionExpression="attribute_not_exists(n) OR n < :limit",
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":limit": {"N": str(limit)},
+                ":expires": {"N": str(second + 120)},
+            },
+        )

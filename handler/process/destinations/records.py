@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handler.aws import condition_failed
+from handler.aws import condition_failed, update_if
 
 from .items import TableItems, number, plain
 
@@ -180,29 +180,24 @@ class Records(TableItems):
     def defer(self, key: str, token: str, at: float, reason: str) -> bool:
         """Not attempted after all (circuit open, paused, no rate token): due again at `at`.
         The attempt does not count."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": key}},
-                UpdateExpression=(
-                    "SET #status = :pending, next_attempt_at = :next, hold_reason = :reason,"
-                    " attempts = attempts - :one REMOVE #owner, lease_until"
-                ),
-                ConditionExpression="#owner = :token",
-                ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
-                ExpressionAttributeValues={
-                    ":pending": {"S": PENDING},
-                    ":next": number(at),
-                    ":reason": {"S": reason},
-                    ":one": {"N": "1"},
-                    ":token": {"S": token},
-                },
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
+        return update_if(
+            self.dynamodb,
+            TableName=self.table,
+            Key={"pk": {"S": key}},
+            UpdateExpression=(
+                "SET #status = :pending, next_attempt_at = :next, hold_reason = :reason,"
+                " attempts = attempts - :one REMOVE #owner, lease_until"
+            ),
+            ConditionExpression="#owner = :token",
+            ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
+            ExpressionAttributeValues={
+                ":pending": {"S": PENDING},
+                ":next": number(at),
+                ":reason": {"S": reason},
+                ":one": {"N": "1"},
+                ":token": {"S": token},
+            },
+        )
 
     def _finish(
         self,
@@ -232,17 +227,12 @@ class Records(TableItems):
                     ":entry": {"L": [attempt.item()]},
                 }
             )
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": key}},
-                UpdateExpression=expression + " REMOVE #owner, lease_until",
-                ConditionExpression="#owner = :token",
-                ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
+        return update_if(
+            self.dynamodb,
+            TableName=self.table,
+            Key={"pk": {"S": key}},
+            UpdateExpression=expression + " REMOVE #owner, lease_until",
+            ConditionExpression="#owner = :token",
+            ExpressionAttributeNames={"#status": "status", "#owner": "owner"},
+            ExpressionAttributeValues=values,
+        )

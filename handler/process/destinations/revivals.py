@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from handler.aws import condition_failed
+from handler.aws import update_if
 
 from .items import TableItems, number, plain
 from .records import DEAD, PENDING, record_prefix
@@ -16,31 +14,26 @@ from .records import DEAD, PENDING, record_prefix
 class Revivals(TableItems):
     def revive(self, key: str, now: float) -> bool:
         """An operator's retry of a dead record: due now, with a fresh horizon."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": key}},
-                UpdateExpression=(
-                    "SET #status = :pending, next_attempt_at = :now, first_attempt_at = :now,"
-                    " revived_at = :now, revivals = if_not_exists(revivals, :zero) + :one,"
-                    " expires_at = :expires REMOVE dead_reason"
-                ),
-                ConditionExpression="#status = :dead",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":pending": {"S": PENDING},
-                    ":dead": {"S": DEAD},
-                    ":now": number(now),
-                    ":expires": number(now + self.ttl_seconds),
-                    ":zero": {"N": "0"},
-                    ":one": {"N": "1"},
-                },
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
+        return update_if(
+            self.dynamodb,
+            TableName=self.table,
+            Key={"pk": {"S": key}},
+            UpdateExpression=(
+                "SET #status = :pending, next_attempt_at = :now, first_attempt_at = :now,"
+                " revived_at = :now, revivals = if_not_exists(revivals, :zero) + :one,"
+                " expires_at = :expires REMOVE dead_reason"
+            ),
+            ConditionExpression="#status = :dead",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":pending": {"S": PENDING},
+                ":dead": {"S": DEAD},
+                ":now": number(now),
+                ":expires": number(now + self.ttl_seconds),
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+            },
+        )
 
     def dead_records(self, source: str, destination: str) -> list[dict[str, Any]]:
         """Every dead record of one destination. A Scan: an operator's command, not a hot path."""
@@ -89,24 +82,19 @@ class Revivals(TableItems):
 
     def release(self, key: str, reason: str, attempts: int, now: float) -> bool:
         """A record held for `reason` due now (its wake-up follows), if it is still as read."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": key}},
-                UpdateExpression="SET next_attempt_at = :now REMOVE hold_reason",
-                ConditionExpression=(
-                    "#status = :pending AND hold_reason = :reason AND attempts = :attempts"
-                ),
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":pending": {"S": PENDING},
-                    ":reason": {"S": reason},
-                    ":attempts": {"N": str(attempts)},
-                    ":now": number(now),
-                },
-            )
-        except ClientError as error:
-            if not condition_failed(error):
-                raise
-            return False
-        return True
+        return update_if(
+            self.dynamodb,
+            TableName=self.table,
+            Key={"pk": {"S": key}},
+            UpdateExpression="SET next_attempt_at = :now REMOVE hold_reason",
+            ConditionExpression=(
+                "#status = :pending AND hold_reason = :reason AND attempts = :attempts"
+            ),
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":pending": {"S": PENDING},
+                ":reason": {"S": reason},
+                ":attempts": {"N": str(attempts)},
+                ":now": number(now),
+            },
+        )
