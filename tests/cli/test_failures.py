@@ -14,15 +14,16 @@ from handler.process.processors import Event
 from handler.process.worker import handle_batch
 from infra.local_worker import sqs_event
 from webhook_sim.pytest_plugin import Processors
-from webhooks_cli import common
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(autouse=True)
 def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rich folds table columns to the terminal (80 columns under the test runner)."""
-    monkeypatch.setattr(common.out, "width", 240)
+    """Rich folds table columns to the terminal (80 columns under the test runner). Through
+    COLUMNS, which Rich reads on each print: setting the console's width would outlive the test
+    (undoing it pins the console to the 80 it measured)."""
+    monkeypatch.setenv("COLUMNS", "240")
 
 
 @pytest.fixture

@@ -599,7 +599,7 @@ def test_cli_prints_a_destinations_answer_as_text_and_counts_records(
 ) -> None:
     from typer.testing import CliRunner
 
-    from webhooks_cli import app, common
+    from webhooks_cli import app
 
     url = destination.url("/loud") + "?token=sekrit-in-query"
     stack = make_stack(destination_toml("loud", url))
@@ -617,9 +617,7 @@ def test_cli_prints_a_destinations_answer_as_text_and_counts_records(
     [row] = json.loads(listed.output)
     assert row["counts"] == {"pending": 0, "delivered": 0, "dead": 1}
     assert row["url"] == destination.url("/loud") and "sekrit" not in listed.output
-    # The console's width, as tests/cli sets it (COLUMNS is read once, when the console is made).
-    monkeypatch.setattr(common.out, "width", 200)
-    table = runner.invoke(app, ["destinations", "list", "--counts"])
+    table = runner.invoke(app, ["destinations", "list", "--counts"], env={"COLUMNS": "200"})
     assert table.exit_code == 0
     header, *_ = [line for line in table.output.splitlines() if "delivered" in line]
     assert header.split("┃")[-4:-1] == [" pending ", " delivered ", " dead "], header
