@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import FORM, JSON, NON_ASCII
 from webhook_sim.samples import Encoding, Sample
 
-ENCODINGS: tuple[Encoding, ...] = ("json",)
+ENCODINGS: tuple[Encoding, ...] = ("json", "payload")  # the webhook's "POST Content Type"
 DEFAULT_EVENT = "push"
 
 
@@ -69,5 +70,7 @@ def gitea_push(at_iso: str) -> Any:
 
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
-    document = gitea_push(_iso(now))
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    document = json.dumps(gitea_push(_iso(now)), ensure_ascii=False)
+    if encoding == "payload":
+        return Sample(urlencode({"payload": document}).encode(), FORM, event)
+    return Sample(document.encode(), JSON, event)
