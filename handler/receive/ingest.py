@@ -75,7 +75,8 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Handshake:
-    """A verified handshake (Slack challenge, Discord PING) answered directly, never enqueued."""
+    """A handshake (Slack's challenge, Discord's PING, Meta's GET, Zoom's url_validation...)
+    answered directly, never enqueued."""
 
     reply: Reply
 
@@ -133,11 +134,27 @@ class Receiver:
         sender requires, or the handshake to answer. Raises the scheme's VerificationError."""
         source = self.source(source_name)
         now = self.clock() if received_at is None else received_at
+        answered = self.handshake(source_name, request, now)
+        if answered is not None:  # Asana's first POST: a handshake, not a delivery
+            return answered
         verified = source.scheme.verify(request, source.secrets, source.options, now)
         if verified.reply is not None:
             return Handshake(verified.reply)
         envelope = self.envelope(source, request, verified.event_type, verified.sender_id, now)
         return envelope, verified.ack
+
+    def handshake(
+        self, source_name: str, request: SignedRequest, now: float | None = None
+    ) -> Handshake | None:
+        """The answer to a handshake that is not a signed delivery (a GET, a HEAD, Asana's
+        X-Hook-Secret), checked by the sender's own rule; None when `request` is not one.
+        Raises the scheme's VerificationError (HandshakeRefused: a wrong verify token)."""
+        source = self.source(source_name)
+        if source.scheme.handshake is None:
+            return None
+        when = self.clock() if now is None else now
+        reply = source.scheme.handshake(request, source.secrets, source.options, when)
+        return None if reply is None else Handshake(reply)
 
     def envelope(
         self,
