@@ -22,7 +22,7 @@ from handler.receive.signatures import SignedRequest
 
 def test_openai_unwraps_what_the_simulator_signs() -> None:
     now = time.time()
-    delivery = deliver("openai", now=now)
+    delivery = deliver("openai", now=now, event_type="response.completed")
     client = OpenAI(api_key="sk-test", webhook_secret=secret("openai"))
     event = client.webhooks.unwrap(delivery.body, delivery.headers)
     verified = verify(source("openai"), delivery, now=now)

@@ -11,6 +11,7 @@ from webhook_sim.samples import Encoding, Sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "taskCreated"
+TIMESTAMPED = False
 
 
 def _iso(now: float) -> str:

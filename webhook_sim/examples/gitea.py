@@ -12,6 +12,7 @@ from webhook_sim.samples import Encoding, Sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json", "payload")  # the webhook's "POST Content Type"
 DEFAULT_EVENT = "push"
+TIMESTAMPED = False
 
 
 def _iso(now: float) -> str:

@@ -11,6 +11,7 @@ from webhook_sim.samples import Encoding, Sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "video.asset.ready"
+TIMESTAMPED = True
 
 
 def _iso(now: float) -> str:

@@ -11,7 +11,8 @@ from webhook_sim.published import JSON, NON_ASCII
 from webhook_sim.samples import Encoding, Sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
-DEFAULT_EVENT = "response.completed"
+DEFAULT_EVENT = "realtime.call.incoming"  # documented, and it carries typed text
+TIMESTAMPED = True
 
 
 def _iso(now: float) -> str:

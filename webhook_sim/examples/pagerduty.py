@@ -12,6 +12,7 @@ from webhook_sim.samples import Encoding, Sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "incident.priority_updated"
+TIMESTAMPED = False
 
 
 def _iso(now: float) -> str:

@@ -13,6 +13,7 @@ from webhook_sim.samples import Encoding, Sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "payment.captured"
+TIMESTAMPED = False
 
 
 def _iso(now: float) -> str:
