@@ -103,6 +103,9 @@ def sign(
         examples = examples_of(source.scheme.name)
         if examples is not None and hasattr(examples, "signing_secret"):
             secret = examples.signing_secret(secret or source.secrets[0])
+        if examples is not None and hasattr(examples, "signed_body"):
+            # A sender that signs inside the body (Mailgun): the body carries the signature.
+            body = examples.signed_body(body, secret or source.secrets[0], now, content_type)
         headers = source.sign(
             body,
             url=url,

@@ -42,8 +42,17 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:=+-]{0,127}$")
 # Never archived or forwarded: they authenticate someone to us, they are not part of the event.
 # GitLab's X-Gitlab-Token is the secret itself, not a signature: it is never stored either, so a
 # GitLab delivery cannot be re-verified from the archive (replay it with --no-verify).
+# Okta's token rides in Authorization (never stored either); Asana's X-Hook-Secret is its signing
+# secret, only ever sent in the handshake.
 CREDENTIAL_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "x-amz-security-token", "x-gitlab-token"}
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "x-amz-security-token",
+        "x-gitlab-token",
+        "x-hook-secret",
+    }
 )
 
 

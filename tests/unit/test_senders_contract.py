@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_plus
 
 import pytest
 
@@ -60,9 +60,22 @@ def verify(configured: Source, request: SignedRequest, now: float = NOW) -> Any:
     return configured.scheme.verify(request, configured.secrets, configured.options, now)
 
 
+def declared(name: str, attribute: str, default: Any) -> Any:
+    """What the sender's example module declares (TIMESTAMPED, SIGNS_BODY, OTHER_SECRET)."""
+    return getattr(examples_of(SAMPLE[name]["scheme"]), attribute, default)
+
+
 def timestamped(name: str) -> bool:
-    examples = examples_of(SAMPLE[name]["scheme"])
-    return bool(getattr(examples, "TIMESTAMPED", False))
+    return bool(declared(name, "TIMESTAMPED", False))
+
+
+# Senders whose signature does not cover the body: Okta (a header token) and Mailgun (a signed
+# timestamp + token inside the body); their READMEs rows say so.
+BODY_SIGNED = [name for name in CATALOGUE if declared(name, "SIGNS_BODY", True)]
+# Mailgun's signature travels in the body: a request without signature headers still has one.
+HEADER_SIGNED = [
+    name for name in CATALOGUE if not hasattr(examples_of(SAMPLE[name]["scheme"]), "signed_body")
+]
 
 
 def test_every_catalogue_sender_has_a_sample_source_and_examples() -> None:
@@ -80,15 +93,16 @@ def test_what_the_sender_signs_verifies_with_its_id_and_type(name: str, encoding
     verified = verify(configured, as_request(delivery))
     assert verified.reply is None
     assert verified.event_type == delivery.event_type != "webhook"
-    # Real sizes and real text: every encoding's sample carries non-ASCII bytes (a form carries
-    # them percent-encoded, as every sender's form encoder writes them).
-    text = unquote_to_bytes(delivery.body) if encoding in ("form", "payload") else delivery.body
-    assert any(byte > 0x7F for byte in text), "the sample has no non-ASCII text"
+    # Real text: every encoding's sample carries non-ASCII (percent-encoded in a form).
+    text = unquote_plus(delivery.body.decode("utf-8"))
+    assert not text.isascii(), "the sample has no non-ASCII text"
     if verified.sender_id is not None:
         assert delivery.delivery_id == verified.sender_id
 
 
-@pytest.mark.parametrize(("name", "encoding"), CASES)
+@pytest.mark.parametrize(
+    ("name", "encoding"), [(name, encoding) for name, encoding in CASES if name in BODY_SIGNED]
+)
 def test_a_changed_body_is_refused(name: str, encoding: Any) -> None:
     configured = source(name)
     delivery = simulate(configured, base_url=BASE_URL, encoding=encoding, now=NOW)
@@ -102,7 +116,7 @@ def test_a_changed_body_is_refused(name: str, encoding: Any) -> None:
 @pytest.mark.parametrize("name", CATALOGUE)
 def test_two_secrets_rotate_and_a_third_is_refused(name: str) -> None:
     current = source(name).secrets[0]
-    previous = rotated(current)
+    previous = declared(name, "OTHER_SECRET", None) or rotated(current)
     both = source(name, [previous, current])
     for secret in (previous, current):
         delivery = simulate(source(name, [secret]), base_url=BASE_URL, now=NOW)
@@ -126,7 +140,7 @@ def test_a_stale_or_future_timestamp_is_refused_where_signed(name: str) -> None:
             assert verify(configured, as_request(delivery)).event_type == delivery.event_type
 
 
-@pytest.mark.parametrize("name", CATALOGUE)
+@pytest.mark.parametrize("name", HEADER_SIGNED)
 def test_an_unsigned_delivery_is_refused(name: str) -> None:
     configured = source(name)
     delivery = simulate(configured, base_url=BASE_URL, now=NOW)

@@ -9,6 +9,8 @@ A module `webhook_sim/examples/<sender>.py` (a `-` in the name becomes `_`) prov
     TIMESTAMPED: bool                   # the sender signs a timestamp (stale ones are refused)
     def signing_secret(configured: str) -> str   # optional, senders signing with a private key:
                                         # the demo private key for a configured public key
+    def signed_body(body: bytes, secret: str, now: float, content_type: str) -> bytes
+                                        # optional, senders signing inside the body (Mailgun)
 
 `example` follows the sender's published example (cite it), puts the delivery id, type and time
 where the sender puts them, and reports the event type the receiver will classify. Modules load

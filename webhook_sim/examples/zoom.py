@@ -3,13 +3,12 @@ and the endpoint.url_validation handshake body."""
 
 from __future__ import annotations
 
-import json
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import NON_ASCII, iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "meeting.started"
@@ -28,7 +27,7 @@ def meeting(event: str, now: float) -> Any:
                 "host_id": "x1yCzABCDEfg23HiJKl4mN",
                 "topic": f"Weekly sync {NON_ASCII}",
                 "type": 8,
-                "start_time": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "start_time": iso(now),
                 "timezone": "America/Los_Angeles",
                 "duration": 60,
             },
@@ -48,4 +47,4 @@ def url_validation(now: float, plain_token: str | None = None) -> Any:
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
     # Zoom's delivery id travels in the x-zm-trackingid header, set by the scheme's signer.
     document = url_validation(now) if event == "endpoint.url_validation" else meeting(event, now)
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    return json_sample(document, event)

@@ -131,11 +131,14 @@ class Carrier:
 
 @dataclass(frozen=True)
 class Timestamp:
-    """Where the signed timestamp is (its own header, else the signature header's
-    `timestamp_key`) and its unit; a signed timestamp is refused outside the tolerance."""
+    """Where the signed timestamp is (its own header, a location in the body, else the signature
+    header's `timestamp_key`) and its unit; a signed timestamp is refused outside the tolerance."""
 
     header: str | None = None
     unit: TimestampUnit = "s"
+    # Or a location inside the signed body (Linear's body:webhookTimestamp): still checked for
+    # staleness, since the signature covers it.
+    location: str | None = None
 
     def render(self, now: float) -> str:
         if self.unit == "ms":
@@ -317,7 +320,12 @@ class Recipe:
         if "{timestamp}" in self.signed and self.timestamp is None:
             raise ValueError(f"{self.name}: the template signs a timestamp it does not locate")
         timestamp = self.timestamp
-        if timestamp is not None and timestamp.header is None and not self.carrier.timestamp_key:
+        if (
+            timestamp is not None
+            and timestamp.header is None
+            and timestamp.location is None
+            and not self.carrier.timestamp_key
+        ):
             raise ValueError(f"{self.name}: the timestamp has neither a header nor a key")
 
     def message(self, request: SignedRequest, values: Mapping[str, str], url: str) -> bytes:
@@ -359,11 +367,12 @@ class Recipe:
         document = Document(request)
         values: dict[str, str] = {}
         if self.timestamp is not None:
-            timestamp = (
-                request.header(self.timestamp.header)
-                if self.timestamp.header is not None
-                else carried_timestamp
-            )
+            if self.timestamp.header is not None:
+                timestamp = request.header(self.timestamp.header)
+            elif self.timestamp.location is not None:
+                timestamp = document.find(self.timestamp.location)
+            else:
+                timestamp = carried_timestamp
             if not timestamp:
                 raise SignatureError("missing_timestamp", "the signature timestamp is missing")
             check_fresh(timestamp, self.timestamp.unit, now, self.tolerance(options))
