@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode
 
 import pytest
@@ -115,6 +116,43 @@ def clickup(body: bytes, headers: Mapping[str, str], key: str) -> bool:
     return headers["x-signature"] == hexmac(key, body)
 
 
+def checkout(body: bytes, headers: Mapping[str, str], key: str) -> bool:
+    # https://www.checkout.com/docs/developer-resources/event-notifications/receive-webhooks
+    # (Webhook signatures): Cko-Signature is the HMAC-SHA256 of the body with the signature key,
+    # hex-encoded.
+    return hmac.compare_digest(headers["cko-signature"], hexmac(key, body))
+
+
+def webflow(body: bytes, headers: Mapping[str, str], key: str) -> bool:
+    # https://developers.webflow.com/data/docs/working-with-webhooks (Validating request
+    # signatures, Node): createHmac('sha256', secret).update(`${timestamp}:${JSON.stringify(
+    # body)}`).digest('hex') against x-webflow-signature; x-webflow-timestamp in milliseconds.
+    content = f"{headers['x-webflow-timestamp']}:".encode() + body
+    return hmac.compare_digest(headers["x-webflow-signature"], hexmac(key, content))
+
+
+def zendesk(body: bytes, headers: Mapping[str, str], key: str) -> bool:
+    # https://developer.zendesk.com/documentation/webhooks/verifying/ (Node):
+    #   crypto.createHmac('sha256', SECRET).update(timestamp + body).digest('base64')
+    content = headers["x-zendesk-webhook-signature-timestamp"].encode() + body
+    return headers["x-zendesk-webhook-signature"] == b64mac(key, content)
+
+
+def customerio(body: bytes, headers: Mapping[str, str], key: str) -> bool:
+    # https://docs.customer.io/api/webhooks/#section/Securely-verifying-requests (Go):
+    #   signature := hmac.New(sha256.New, key); signature.Write([]byte("v0:" + xCIOTimestamp +
+    #   ":")); signature.Write(body); hex.EncodeToString(...) == X-CIO-Signature
+    content = f"v0:{headers['x-cio-timestamp']}:".encode() + body
+    return hmac.compare_digest(headers["x-cio-signature"], hexmac(key, content))
+
+
+def segment(body: bytes, headers: Mapping[str, str], key: str) -> bool:
+    # https://segment.com/docs/connections/destinations/catalog/webhooks/ (Authentication):
+    #   crypto.createHmac('sha1', mySharedSecret).update(JSON.stringify(body)).digest('hex')
+    #   === request.headers['x-signature']
+    return headers["x-signature"] == hexmac(key, body, "sha1")
+
+
 ORACLES: dict[str, Oracle] = {
     "paystack": paystack,
     "lemonsqueezy": lemonsqueezy,
@@ -127,6 +165,11 @@ ORACLES: dict[str, Oracle] = {
     "mux": mux,
     "typeform": typeform,
     "clickup": clickup,
+    "checkout": checkout,
+    "webflow": webflow,
+    "zendesk": zendesk,
+    "customerio": customerio,
+    "segment": segment,
 }
 
 
@@ -164,13 +207,32 @@ def sign_as(sender: str, body: bytes, key: str, timestamp: int) -> dict[str, str
             return {"mux-signature": f"t={timestamp},v1={signature}"}
         case "typeform":
             return {"typeform-signature": "sha256=" + b64mac(key, body)}
+        case "checkout":
+            return {"cko-signature": hexmac(key, body)}
+        case "webflow":
+            millis = str(timestamp * 1000)
+            signature = hexmac(key, f"{millis}:".encode() + body)
+            return {"x-webflow-timestamp": millis, "x-webflow-signature": signature}
+        case "zendesk":
+            stamp = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return {
+                "x-zendesk-webhook-signature-timestamp": stamp,
+                "x-zendesk-webhook-signature": b64mac(key, stamp.encode() + body),
+            }
+        case "customerio":
+            signature = hexmac(key, f"v0:{timestamp}:".encode() + body)
+            return {"x-cio-timestamp": str(timestamp), "x-cio-signature": signature}
+        case "segment":
+            return {"x-signature": hexmac(key, body, "sha1")}
     raise AssertionError(sender)
 
 
 @pytest.mark.parametrize("sender", ORACLES)
 def test_the_receiver_accepts_what_the_senders_rule_signs(sender: str) -> None:
     sample = deliver(sender)
-    unsigned = {k: v for k, v in sample.headers.items() if "signature" not in k}
+    unsigned = {
+        k: v for k, v in sample.headers.items() if "signature" not in k and "timestamp" not in k
+    }
     headers = {**unsigned, **sign_as(sender, sample.body, secret(sender), int(NOW))}
     verified = verify(source(sender), SignedRequest("POST", sample.url, headers, sample.body))
     assert verified.event_type == sample.event_type

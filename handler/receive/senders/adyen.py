@@ -3,10 +3,10 @@ additionalData.hmacSignature = base64 HMAC-SHA256(hex-decoded HMAC key, "pspRefe
 originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success").
 
 Adyen signs those eight fields, not the body: the rest of an item (additionalData, reason, the
-operations) is not authenticated, so a processor should trust only the signed fields, or fetch
-the payment. Every item of the batch must carry a signature one configured key makes (an item without one is
-unsigned, never accepted). The delivery id is "<pspReference>:<eventCode>:<success>" of the first
-item: Adyen may send a notification more than once, and its docs dedupe on that combination.
+operations) is not authenticated, so a processor should trust only the signed fields, or fetch the
+payment. Every item of the batch must carry a signature one configured key makes (an item without
+one is unsigned, never accepted). The delivery id is "<pspReference>:<eventCode>:<success>" of the
+first item: Adyen may send a notification more than once, and its docs dedupe on that combination.
 The type is the first item's eventCode (AUTHORISATION). Nothing says when it was signed, so no
 timestamp is checked. Adyen expects "[accepted]" in the answer, so that is the ack. The `Adyen`
 library's is_valid_hmac_notification is the tests' oracle.
