@@ -25,6 +25,11 @@ CATALOGUE = sorted(name for name, config in SAMPLE.items() if config["scheme"] i
 CASES = [(name, encoding) for name in CATALOGUE for encoding in encodings(SAMPLE[name]["scheme"])]
 # Their credential is a header the archive never keeps (Authorization): replayed --no-verify.
 UNARCHIVED_CREDENTIAL = {"okta"}
+# The demo key pair's second public key (webhook_sim/examples/sendgrid.py signs with either).
+ROTATED_SENDGRID_KEY = (
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEWVfPpGidHgiQHadSBZu7JpcTkkMjFv1HvrCT1SLsURh+QGX8EkL8927b"
+    "qsFd3bIoJOPROoW7JBcF+GheWf0jyw=="
+)
 
 
 @pytest.fixture
@@ -96,10 +101,7 @@ def test_a_delivery_signed_with_a_new_secret_is_quarantined_then_released(
 ) -> None:
     current = webhooks.sources[name]
     # The sender already signs with a secret the receiver does not know yet.
-    new_secret = {
-        "sendgrid": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEWVfPpGidHgiQHadSBZu7JpcTkkMjFv1HvrCT1SLsURh+"
-        "QGX8EkL8927bqsFd3bIoJOPROoW7JBcF+GheWf0jyw==",
-    }.get(name, f"rotated-{name}-secret")
+    new_secret = ROTATED_SENDGRID_KEY if name == "sendgrid" else f"rotated-{name}-secret"
     rotated = configured_source(name, {**SAMPLE[name], "secrets": [new_secret]})
     delivery = simulate(rotated, base_url="http://testserver")
     refused = webhooks.post(delivery)
