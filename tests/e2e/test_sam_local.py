@@ -130,10 +130,12 @@ def test_invoke_slack_url_verification_answers_the_challenge(sam: SamLocal) -> N
     assert json.loads(response["body"])["challenge"].startswith("challenge-")
 
 
-def test_invoke_meta_subscribe_get_answers_the_challenge_and_queues_nothing(sam: SamLocal) -> None:
+def test_invoke_whatsapp_subscribe_get_answers_the_challenge_and_queues_nothing(
+    sam: SamLocal,
+) -> None:
     """A GET handshake through the packaged Lambda (API Gateway routes GET /webhooks/{source} to
     the receiver): the challenge as text; nothing is queued or archived."""
-    event, path = sam.event("meta-subscribe")
+    event, path = sam.event("whatsapp-subscribe")
     queued = sam.cloud.queued()
     function = sample.function_for(event)
     result = sam_local.sam_invoke(function, path, sam.cloud.env_vars, sam.build_dir)

@@ -138,7 +138,7 @@ def test_receiver_answers_each_event_as_expected(
         assert json.loads(response["body"]) == {"challenge": challenge}
     elif name == "discord-ping":
         assert json.loads(response["body"]) == {"type": 1}
-    elif name == "meta-subscribe":  # a GET: the challenge as text, nothing queued or archived
+    elif name == "whatsapp-subscribe":  # a GET: the challenge as text, nothing queued or archived
         query = fresh_events[name]["queryStringParameters"]
         assert response["body"] == query["hub.challenge"]
         assert response["headers"]["content-type"].startswith("text/plain")
