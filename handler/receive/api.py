@@ -175,8 +175,6 @@ def create_app(
             background_tasks.add_task(receiver.count, *refusal(source, error.reason))
             return rejection(source, error)
         if isinstance(result, Handshake):
-            if result.reply.record:  # Asana's secret, for the operator: after the answer
-                background_tasks.add_task(quarantine.keep_handshake, source, result.reply.record)
             return reply_response(result.reply)
         metrics.add_delivery_log_keys(delivery_id=result.envelope.id)
         if result.duplicate:

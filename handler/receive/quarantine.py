@@ -33,7 +33,6 @@ from .ingest import archived_headers
 from .signatures import SignatureError, SignedRequest, VerificationError
 
 QUARANTINE_PREFIX = "quarantine"
-HANDSHAKE_PREFIX = "handshakes"
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -197,30 +196,6 @@ class Quarantine:
         )
         metrics.quarantined(source)
         return item
-
-    def keep_handshake(self, source: str, record: Mapping[str, str]) -> str | None:
-        """Store what a handshake hands over once (Asana's X-Hook-Secret) for the operator, at
-        handshakes/<source>/<yyyy>/<mm>/<dd>/<uuid>.json; the key, or None. Anyone can send a
-        handshake, so it shares the quarantine's rate limit; the value is never logged."""
-        if not self.limit.take():
-            self._skip(source, "rate_limited")
-            return None
-        received_at = datetime.fromtimestamp(self.clock(), UTC)
-        key = day_prefix(HANDSHAKE_PREFIX, source, received_at) + uuid.uuid4().hex + ".json"
-        document = {"source": source, "received_at": received_at.isoformat(), **record}
-        try:
-            self.s3.put_object(
-                Bucket=self.bucket,
-                Key=key,
-                Body=json.dumps(document, sort_keys=True).encode(),
-                ContentType="application/json",
-            )
-        except AWS_ERRORS as failure:
-            failed = {"source": source, "aws_error": error_code(failure)}
-            logger.warning("handshake record failed", extra=failed)
-            return None
-        logger.info("handshake recorded", extra={"source": source, "key": key})
-        return key
 
     def _skip(self, source: str, reason: str) -> None:
         logger.info("not quarantined", extra={"source": source, "skipped": reason})

@@ -1,13 +1,12 @@
 """Asana: X-Hook-Signature = hex HMAC-SHA256(the webhook's secret, body).
 
-Asana makes that secret itself: creating a webhook (POST /webhooks) makes Asana POST an empty
-body with X-Hook-Secret to the target, which must answer 200 echoing X-Hook-Secret. The
-receiver answers, logs nothing of the value, and keeps it for the operator at
-handshakes/<source>/<yyyy>/<mm>/<dd>/<uuid>.json in the archive bucket (README, "Asana"): the
-operator copies it into the source's secrets (Secrets Manager/SSM). Deliveries that arrive before
-the secret is configured are refused 401 and quarantined, and released once it is
-(`webhooks quarantine replay`); Asana also retries for 24 h.
-https://developers.asana.com/docs/webhooks-guide"""
+Asana makes that secret itself: creating a webhook (POST /api/1.0/webhooks) makes Asana POST an
+empty body with X-Hook-Secret to the target while the create call waits; the target must answer
+200 echoing X-Hook-Secret. The receiver echoes it and neither logs nor stores it: the create
+call's own response carries the same X-Hook-Secret, and the operator puts that value in the
+source's secrets (Secrets Manager/SSM; README, "Asana"). Deliveries that arrive before it is
+configured are refused 401 and quarantined, and released once it is (`webhooks quarantine
+replay`). https://developers.asana.com/reference/createwebhook"""
 
 from __future__ import annotations
 
@@ -33,7 +32,7 @@ def hook_secret(
     value = request.header(HOOK_SECRET)
     if request.method != "POST" or not value:
         return None
-    return Reply(200, None, headers={HOOK_SECRET: value}, record={"x-hook-secret": value})
+    return Reply(200, None, headers={HOOK_SECRET: value})
 
 
 def resource_action(

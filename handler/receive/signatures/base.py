@@ -41,9 +41,6 @@ class Reply:
     media_type: str = "text/plain"  # for a str body
     # Headers the sender requires on the answer (Asana's X-Hook-Secret echo, Dropbox's nosniff).
     headers: Mapping[str, str] | None = None
-    # What an operator must be able to read later (Asana's X-Hook-Secret, its signing secret from
-    # then on): kept in the archive bucket under handshakes/ after the answer, never logged.
-    record: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
