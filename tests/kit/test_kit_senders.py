@@ -24,7 +24,7 @@ with SENDERS_SAMPLE.open("rb") as handle:
 CATALOGUE = sorted(name for name, config in SAMPLE.items() if config["scheme"] in senders.names())
 CASES = [(name, encoding) for name in CATALOGUE for encoding in encodings(SAMPLE[name]["scheme"])]
 # Their credential is a header the archive never keeps (Authorization): replayed --no-verify.
-UNARCHIVED_CREDENTIAL = {"okta"}
+UNARCHIVED_CREDENTIAL = {"okta", "livekit"}
 # The demo key pair's second public key (webhook_sim/examples/sendgrid.py signs with either).
 ROTATED_SENDGRID_KEY = (
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEWVfPpGidHgiQHadSBZu7JpcTkkMjFv1HvrCT1SLsURh+QGX8EkL8927b"

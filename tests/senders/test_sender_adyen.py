@@ -53,7 +53,7 @@ def test_the_documented_example() -> None:
     verified = verify(batch(item))
     assert verified.event_type == "AUTHORISATION"
     assert verified.sender_id == "7914073381342284:AUTHORISATION:true"
-    assert verified.ack is not None and verified.ack.body == "[accepted]"
+    assert verified.ack is None  # any 2xx accepts: the receiver's 202 will do
 
 
 def test_the_library_accepts_every_item_the_simulator_signs() -> None:

@@ -8,9 +8,11 @@ payment. Every item of the batch must carry a signature one configured key makes
 one is unsigned, never accepted). The delivery id is "<pspReference>:<eventCode>:<success>" of the
 first item: Adyen may send a notification more than once, and its docs dedupe on that combination.
 The type is the first item's eventCode (AUTHORISATION). Nothing says when it was signed, so no
-timestamp is checked. Adyen expects "[accepted]" in the answer, so that is the ack. The `Adyen`
-library's is_valid_hmac_notification is the tests' oracle.
-https://docs.adyen.com/development-resources/webhooks/secure-webhooks/verify-hmac-signatures
+timestamp is checked. Adyen accepts any 2xx answer (the "[accepted]" body it once required is no
+longer needed), so the receiver's 202 stands. The `Adyen` library's is_valid_hmac_notification is
+the tests' oracle.
+https://docs.adyen.com/development-resources/webhooks/secure-webhooks/verify-hmac-signatures and
+https://docs.adyen.com/development-resources/webhooks/ (accept webhooks)
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from typing import Any
 
 from handler.receive.signatures.base import (
     PayloadError,
-    Reply,
     Scheme,
     SignatureError,
     SignedRequest,
@@ -44,7 +45,6 @@ FIELDS = (
     "eventCode",
     "success",
 )
-ACCEPTED = Reply(200, "[accepted]")
 
 
 def hmac_key(secret: str) -> bytes:
@@ -110,7 +110,6 @@ def verify(
             return Verified(
                 event_type=_text(first.get("eventCode")) or "notification",
                 sender_id=":".join(parts) if parts[0] else None,
-                ack=ACCEPTED,
             )
     raise SignatureError("bad_signature", "an hmacSignature does not match any configured key")
 
