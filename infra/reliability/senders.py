@@ -28,7 +28,18 @@ from .stack import HOST, ROTATING_SECRET
 OTHER_DISCORD_SEED = b"\x07" * 32
 
 # Catalogue senders (handler/receive/senders) the harness sends too (sources: stack.CATALOGUE).
-CATALOGUE_SOURCES = ("zoom", "twitch", "bitbucket", "sentry")
+CATALOGUE_SOURCES = (
+    "zoom",
+    "twitch",
+    "bitbucket",
+    "sentry",
+    # The catalogue's second half: an id header, a form-or-JSON signer, a rotation header, a
+    # "t=,v1=" timestamped one.
+    "razorpay",
+    "gitea",
+    "pagerduty",
+    "mux",
+)
 SENDER_SOURCES = (
     "github",
     "stripe",

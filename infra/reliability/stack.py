@@ -60,6 +60,22 @@ secrets = ["reliability-bitbucket-secret"]
 [sources.sentry]
 scheme = "sentry"
 secrets = ["reliability-sentry-client-secret"]
+
+[sources.razorpay]
+scheme = "razorpay"
+secrets = ["reliability-razorpay-webhook-secret"]
+
+[sources.gitea]
+scheme = "gitea"
+secrets = ["reliability-gitea-webhook-secret"]
+
+[sources.pagerduty]
+scheme = "pagerduty"
+secrets = ["reliability-pagerduty-subscription-secret"]
+
+[sources.mux]
+scheme = "mux"
+secrets = ["reliability-mux-signing-secret"]
 """
 
 # Short leases and timeouts: a SIGKILLed owner stops blocking retries within seconds.
