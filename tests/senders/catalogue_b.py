@@ -47,6 +47,8 @@ SENDERS = [
     Sender("zendesk", timestamped=True, id_from_sender=True),
     Sender("customerio", timestamped=True, id_from_sender=True),
     Sender("segment", timestamped=False, id_from_sender=True),
+    Sender("heroku", timestamped=False, id_from_sender=True),
+    Sender("mandrill", timestamped=False, id_from_sender=False),
     Sender("openai", timestamped=True, id_from_sender=True, whsec=True),
     Sender("resend", timestamped=True, id_from_sender=True, whsec=True),
     Sender("clerk", timestamped=True, id_from_sender=True, whsec=True),
@@ -78,6 +80,7 @@ def deliver(
     body: bytes | None = None,
     event_type: str | None = None,
     sender_id: str | None = None,
+    content_type: str | None = None,
     **options: Any,
 ) -> SignedDelivery:
     """A delivery of `sender`'s sample (or `body`), signed with `signing_secret`."""
@@ -88,6 +91,7 @@ def deliver(
         body=body,
         event_type=event_type,
         sender_id=sender_id,
+        content_type=content_type,
         now=now,
     )
 

@@ -11,12 +11,12 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import pytest
 from catalogue_b import NOW, as_request, deliver, secret, source, verify
 
-from handler.receive.signatures import SignedRequest
+from handler.receive.signatures import SignatureError, SignedRequest
 from webhook_sim.senders import simulate
 
 Oracle = Callable[[bytes, Mapping[str, str], str], bool]
@@ -153,6 +153,13 @@ def segment(body: bytes, headers: Mapping[str, str], key: str) -> bool:
     return headers["x-signature"] == hexmac(key, body, "sha1")
 
 
+def heroku(body: bytes, headers: Mapping[str, str], key: str) -> bool:
+    # https://devcenter.heroku.com/articles/app-webhooks#securing-webhook-requests (Node):
+    #   crypto.createHmac('sha256', secret).update(rawBody).digest('base64')
+    #   compared with the Heroku-Webhook-Hmac-SHA256 header
+    return headers["heroku-webhook-hmac-sha256"] == b64mac(key, body)
+
+
 ORACLES: dict[str, Oracle] = {
     "paystack": paystack,
     "lemonsqueezy": lemonsqueezy,
@@ -170,6 +177,7 @@ ORACLES: dict[str, Oracle] = {
     "zendesk": zendesk,
     "customerio": customerio,
     "segment": segment,
+    "heroku": heroku,
 }
 
 
@@ -224,6 +232,8 @@ def sign_as(sender: str, body: bytes, key: str, timestamp: int) -> dict[str, str
             return {"x-cio-timestamp": str(timestamp), "x-cio-signature": signature}
         case "segment":
             return {"x-signature": hexmac(key, body, "sha1")}
+        case "heroku":
+            return {"heroku-webhook-hmac-sha256": b64mac(key, body)}
     raise AssertionError(sender)
 
 
@@ -295,3 +305,43 @@ def test_woocommerce_answers_its_unsigned_creation_ping_with_200() -> None:
         assert receiver.scheme.handshake(other, receiver.secrets, receiver.options, NOW) is None
     signed = as_request(deliver("woocommerce"))
     assert receiver.scheme.handshake(signed, receiver.secrets, receiver.options, NOW) is None
+
+
+def mandrill_signature(key: str, url: str, params: Mapping[str, str]) -> str:
+    # https://mailchimp.com/developer/transactional/guides/track-respond-activity-webhooks/
+    # (Authenticating webhook requests, Python generate_signature):
+    #   signed_data = url; for k in sorted(params): signed_data += k; signed_data += params[k]
+    #   base64.b64encode(hmac.new(key, signed_data, hashlib.sha1).digest())
+    signed_data = url
+    for name in sorted(params):
+        signed_data += name
+        signed_data += params[name]
+    return b64mac(key, signed_data.encode(), "sha1")
+
+
+def test_mandrill_both_ways_against_its_public_url() -> None:
+    public = "https://hooks.example.com/webhooks/mandrill"
+    receiver = source("mandrill", public_url=public)
+    # Mandrill's rule accepts what the simulator signs (it signs the public URL, not the Lambda's).
+    delivery = simulate(receiver, base_url="https://abc123.execute-api.aws")
+    params = dict(parse_qsl(delivery.body.decode(), keep_blank_values=True))
+    assert json.loads(params["mandrill_events"])[0]["msg"]["metadata"]["name"] == "Zoë Ångström"
+    expected = mandrill_signature(secret("mandrill"), public, params)
+    assert delivery.headers["x-mandrill-signature"] == expected
+    # The receiver accepts what Mandrill's rule signs, at whatever URL the Lambda sees.
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-mandrill-signature": expected,
+    }
+    lambda_view = SignedRequest("POST", "https://abc123.execute-api.aws/x", headers, delivery.body)
+    assert verify(receiver, lambda_view).event_type == "send"
+    with pytest.raises(SignatureError):
+        verify(source("mandrill", public_url=public + "-elsewhere"), lambda_view)
+
+
+def test_mandrill_answers_its_head_check() -> None:
+    receiver = source("mandrill")
+    head = SignedRequest("HEAD", "https://hooks.example.com/webhooks/mandrill", {}, b"")
+    assert receiver.scheme.handshake is not None
+    reply = receiver.scheme.handshake(head, receiver.secrets, receiver.options, NOW)
+    assert reply is not None and reply.status == 200
