@@ -82,3 +82,22 @@ def test_an_item_without_a_signature_is_refused() -> None:
     with pytest.raises(SignatureError) as refused:
         verify(batch(signed, dict(DOCUMENTED_ITEM)))
     assert refused.value.reason == "missing_signature"
+
+
+def test_only_the_eight_fields_are_signed_as_the_library_agrees() -> None:
+    # Why README tells processors to trust only the signed fields: a change elsewhere in an item
+    # (here the reason and a shopper reference) still verifies, for the library as for us.
+    item = {
+        **DOCUMENTED_ITEM,
+        "reason": "058156:1111:03/2030",
+        "additionalData": {"hmacSignature": DOCUMENTED_SIGNATURE, "shopperReference": "Zoë"},
+    }
+    changed = copy.deepcopy(item)
+    changed["reason"] = "something else"
+    changed["additionalData"]["shopperReference"] = "Mallory"
+    assert is_valid_hmac_notification(copy.deepcopy(changed), KEY)
+    assert verify(batch(changed)).event_type == "AUTHORISATION"
+    changed["merchantReference"] = "TestPayment-other"  # a signed field: refused
+    assert not is_valid_hmac_notification(copy.deepcopy(changed), KEY)
+    with pytest.raises(SignatureError):
+        verify(batch(changed))

@@ -15,6 +15,7 @@ from ._shared import NON_ASCII, iso, json_sample
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "AUTHORISATION"
 TIMESTAMPED = False
+SIGNS_BODY = False  # eight fields of each item are signed, not the rest of the body
 
 
 def new_id() -> str:
