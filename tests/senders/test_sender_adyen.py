@@ -14,7 +14,8 @@ from Adyen.util import generate_notification_sig, is_valid_hmac_notification
 from catalogue_b import BASE_URL
 
 from handler.receive.senders.adyen import hmac_key, signature
-from handler.receive.signatures import SignatureError, SignedRequest
+from handler.receive.signatures import SignatureError, SignedRequest, Verified
+from handler.receive.sources import Source
 from webhook_sim.senders import configured_source, simulate
 
 KEY = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
@@ -30,11 +31,11 @@ DOCUMENTED_ITEM = {
 DOCUMENTED_SIGNATURE = "coqCmt/IZ4E3CzPvMY8zTjQVL5hYJUiBRg8UU+iCWo0="
 
 
-def adyen_source(*keys: str):  # type: ignore[no-untyped-def]
+def adyen_source(*keys: str) -> Source:
     return configured_source("adyen", {"scheme": "adyen", "secrets": list(keys or [KEY])})
 
 
-def verify(body: bytes, *keys: str):  # type: ignore[no-untyped-def]
+def verify(body: bytes, *keys: str) -> Verified:
     source = adyen_source(*keys)
     request = SignedRequest(
         "POST", f"{BASE_URL}/webhooks/adyen", {"content-type": "application/json"}, body

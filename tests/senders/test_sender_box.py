@@ -12,19 +12,20 @@ from box_sdk_gen import WebhooksManager
 from box_sdk_gen.internal.utils import compute_webhook_signature
 from catalogue_b import BASE_URL
 
-from handler.receive.signatures import SignatureError, SignedRequest
+from handler.receive.signatures import SignatureError, SignedRequest, Verified
+from handler.receive.sources import Source
 from webhook_sim.senders import configured_source, simulate
 
 PRIMARY, SECONDARY = "SamplePrimaryKey4b1d0c9e7f2a6b3c", "SampleSecondaryKey8e2f5a1d9c3b7e40"
 
 
-def box_source(*keys: str):  # type: ignore[no-untyped-def]
+def box_source(*keys: str) -> Source:
     return configured_source(
         "box", {"scheme": "box", "secrets": list(keys or [PRIMARY, SECONDARY])}
     )
 
 
-def receive(request: SignedRequest, now: float, *keys: str):  # type: ignore[no-untyped-def]
+def receive(request: SignedRequest, now: float, *keys: str) -> Verified:
     source = box_source(*keys)
     return source.scheme.verify(request, source.secrets, source.options, now)
 

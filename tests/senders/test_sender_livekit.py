@@ -13,19 +13,20 @@ import pytest
 from catalogue_b import BASE_URL
 from livekit.api import AccessToken, TokenVerifier, WebhookReceiver
 
-from handler.receive.signatures import SignatureError, SignedRequest
+from handler.receive.signatures import SignatureError, SignedRequest, Verified
+from handler.receive.sources import Source
 from webhook_sim.senders import configured_source, simulate
 
 KEY, SECRET = "APIdemoLiveKit01", "demo-livekit-secret-4c6f2e8a9b1d3f5a7c9e0b2d4f6a8c0e"
 
 
-def livekit_source(*secrets: str):  # type: ignore[no-untyped-def]
+def livekit_source(*secrets: str) -> Source:
     return configured_source(
         "livekit", {"scheme": "livekit", "secrets": list(secrets or [f"{KEY}:{SECRET}"])}
     )
 
 
-def receive(request: SignedRequest, now: float, *secrets: str):  # type: ignore[no-untyped-def]
+def receive(request: SignedRequest, now: float, *secrets: str) -> Verified:
     source = livekit_source(*secrets)
     return source.scheme.verify(request, source.secrets, source.options, now)
 

@@ -10,19 +10,20 @@ import pytest
 from catalogue_b import BASE_URL
 from plivo.utils.signature_v3 import construct_post_url, get_signature_v3, validate_v3_signature
 
-from handler.receive.signatures import SignatureError, SignedRequest
+from handler.receive.signatures import SignatureError, SignedRequest, Verified
+from handler.receive.sources import Source
 from webhook_sim.senders import configured_source, simulate
 
 TOKEN = "MjQ5OWEyYzE3ZjQ2ZGRiNGI0ZTY0ZWY0NmI2OTc3"
 PUBLIC = "https://hooks.example.com/webhooks/plivo"
 
 
-def plivo_source(public_url: str = PUBLIC, *tokens: str):  # type: ignore[no-untyped-def]
+def plivo_source(public_url: str = PUBLIC, *tokens: str) -> Source:
     config = {"scheme": "plivo", "secrets": list(tokens or [TOKEN]), "public_url": public_url}
     return configured_source("plivo", config)
 
 
-def receive(request: SignedRequest, public_url: str = PUBLIC, *tokens: str):  # type: ignore[no-untyped-def]
+def receive(request: SignedRequest, public_url: str = PUBLIC, *tokens: str) -> Verified:
     source = plivo_source(public_url, *tokens)
     return source.scheme.verify(request, source.secrets, source.options, 0.0)
 

@@ -14,13 +14,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from telnyx.lib.webhook_verification import WebhookVerificationError, verify_webhook_signature
 
 from handler.receive.signatures import SignatureError, SignedRequest
+from handler.receive.sources import Source
 from webhook_sim.examples.telnyx import OTHER_SECRET, demo_keys
 from webhook_sim.senders import configured_source, simulate
 
 PUBLIC = next(iter(demo_keys()))
 
 
-def telnyx_source(*keys: str):  # type: ignore[no-untyped-def]
+def telnyx_source(*keys: str) -> Source:
     return configured_source("telnyx", {"scheme": "telnyx", "secrets": list(keys or [PUBLIC])})
 
 
