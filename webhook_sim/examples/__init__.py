@@ -11,6 +11,10 @@ A module `webhook_sim/examples/<sender>.py` (a `-` in the name becomes `_`) prov
                                         # the demo private key for a configured public key
     def signed_body(body: bytes, secret: str, now: float, content_type: str) -> bytes
                                         # optional, senders signing inside the body (Mailgun)
+    SIGNS_BODY: bool                    # default True; False: a changed body still verifies
+                                        # (Okta's header token, Mailgun's timestamp + token)
+    OTHER_SECRET: str                   # optional: a second valid secret for the rotation test
+                                        # (default: the sample secret with one character changed)
 
 `example` follows the sender's published example (cite it), puts the delivery id, type and time
 where the sender puts them, and reports the event type the receiver will classify. Modules load
