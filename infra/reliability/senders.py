@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from handler.receive.signatures.twilio import FORM as TWILIO_FORM
+from handler.receive.signatures.base import FORM as TWILIO_FORM
 from handler.receive.sources import Source, load_sources
 from handler.settings import Settings
 from webhook_sim.senders import DEMO_DISCORD_SEED, sign

@@ -20,7 +20,9 @@ from typing import Any
 
 from pydantic import Field
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Document,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
@@ -28,7 +30,6 @@ from handler.receive.signatures.base import (
     Verified,
     constant_time_equal,
 )
-from handler.receive.signatures.recipe import Document, RecipeOptions
 
 TOKEN_TTL = 300  # what the simulator's tokens live for (LiveKit's server: 5 minutes)
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Document,
     HandshakeRefused,
+    RecipeOptions,
     Reply,
     Scheme,
     SignatureError,
@@ -22,7 +24,6 @@ from handler.receive.signatures.base import (
     Verified,
     constant_time_equal,
 )
-from handler.receive.signatures.recipe import Document, RecipeOptions
 
 HEADER = "authorization"
 CHALLENGE = "x-okta-verification-challenge"

@@ -15,14 +15,16 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Document,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
     SigningInput,
     Verified,
+    check_fresh,
 )
-from handler.receive.signatures.recipe import Document, RecipeOptions, check_fresh
 
 SIGNATURE = "x-twilio-email-event-webhook-signature"
 TIMESTAMP = "x-twilio-email-event-webhook-timestamp"

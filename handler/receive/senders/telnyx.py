@@ -15,14 +15,16 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Document,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
     SigningInput,
     Verified,
+    check_fresh,
 )
-from handler.receive.signatures.recipe import Document, RecipeOptions, check_fresh
 
 SIGNATURE = "telnyx-signature-ed25519"
 TIMESTAMP = "telnyx-timestamp"
