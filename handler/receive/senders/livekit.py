@@ -102,11 +102,7 @@ def verify(
             body_hash(request.body), received
         ):
             raise SignatureError("bad_body_hash", "the token's sha256 is not the body's")
-        document = Document(request)
-        return Verified(
-            event_type=document.find("body:event") or "event",
-            sender_id=document.find("body:id"),
-        )
+        return Document(request).verified("body:event", "event", id="body:id")
     raise SignatureError("bad_signature", "the token is not signed by a configured key")
 
 

@@ -66,10 +66,10 @@ def verify(
     check_fresh(timestamp, "s", now, options.tolerance_seconds if explicit else TOLERANCE)
     if not any(constant_time_equal(_digest(s, timestamp, token), signature) for s in secrets):
         raise SignatureError("bad_signature", "the signature does not match any configured key")
-    document = Document(request)
-    return Verified(
-        event_type=document.find(("body:event-data.event", "form:event")) or "mailgun",
-        sender_id=document.find(("body:event-data.id", "form:Message-Id")),
+    return Document(request).verified(
+        ("body:event-data.event", "form:event"),
+        "mailgun",
+        id=("body:event-data.id", "form:Message-Id"),
     )
 
 

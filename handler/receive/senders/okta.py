@@ -50,11 +50,8 @@ def verify(
         raise SignatureError("missing_signature", "Authorization is missing")
     if not authorized:
         raise SignatureError("bad_signature", "Authorization does not match any configured secret")
-    document = Document(request)
-    return Verified(
-        event_type=document.find(("body:data.events.0.eventType", "body:eventType")) or "event",
-        sender_id=document.find("body:eventId"),
-    )
+    event = ("body:data.events.0.eventType", "body:eventType")
+    return Document(request).verified(event, "event", id="body:eventId")
 
 
 def verification(

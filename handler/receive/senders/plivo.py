@@ -91,8 +91,8 @@ def verify(
     for secret in secrets:
         expected = signature(secret, url, nonce)
         if any(constant_time_equal(expected, value) for value in received):
-            kind = Document(request).find(("form:Event", "form:Status", "form:CallStatus"))
-            return Verified(event_type=kind or "callback")
+            event = ("form:Event", "form:Status", "form:CallStatus")
+            return Document(request).verified(event, "callback")
     raise SignatureError("bad_signature", "X-Plivo-Signature-V3 does not match any auth token")
 
 

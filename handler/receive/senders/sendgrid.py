@@ -73,7 +73,7 @@ def verify(
             public_key(secret).verify(signature, message, ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
             continue
-        return Verified(event_type=Document(request).find("body:0.event") or "events")
+        return Document(request).verified("body:0.event", "events")
     raise SignatureError("bad_signature", "the signature does not match any configured key")
 
 

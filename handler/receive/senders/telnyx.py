@@ -78,11 +78,7 @@ def verify(
             public_key(secret).verify(signature, message)
         except InvalidSignature:
             continue
-        document = Document(request)
-        return Verified(
-            event_type=document.find("body:data.event_type") or "event",
-            sender_id=document.find("body:data.id"),
-        )
+        return Document(request).verified("body:data.event_type", "event", id="body:data.id")
     raise SignatureError("bad_signature", "the signature does not match any configured key")
 
 

@@ -223,6 +223,12 @@ class Document:
         except PayloadError:
             return None
 
+    def verified(
+        self, event: Location | None, default: str, id: Location | None = None
+    ) -> Verified:
+        """The delivery's event type (`default` where `event` finds none) and the sender's id."""
+        return Verified(event_type=self.find(event) or default, sender_id=self.find(id))
+
     def find(self, location: Location | None) -> str | None:
         """The first non-empty value at `location` (a scalar read as text), or None."""
         if location is None:
@@ -358,10 +364,7 @@ class Recipe:
         for secret in secrets:
             expected = self.digest(decode_key(secret, self.secret_form), message)
             if any(constant_time_equal(expected, signature) for signature in received):
-                verified = Verified(
-                    event_type=document.find(self.event) or self.event_default,
-                    sender_id=sender_id,
-                )
+                verified = document.verified(self.event, self.event_default, self.id)
                 if self.classify is None:
                     return verified
                 return self.classify(request, document, verified, secret)
