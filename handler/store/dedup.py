@@ -100,10 +100,12 @@ class DedupTable:
 
     def claim(
         self, key: str, now: float, facts: Mapping[str, str | int] | None = None
-    ) -> tuple[Claim, str]:
-        """Claim a delivery for hand-off; returns the outcome and our owner token. `facts` (what
-        never changes about the delivery: `delivery_facts`) ride along in the same write, so a
-        list of deliveries reads them with the status instead of one archive GET each."""
+    ) -> tuple[Claim, str, str | None]:
+        """Claim a delivery for hand-off; returns the outcome, our owner token and, when another
+        copy's record stands, the `received_at` it claimed with (its archive key's day: a copy
+        enqueued again must archive under the same key). `facts` (what never changes about the
+        delivery: `delivery_facts`) ride along in the same write, so a list of deliveries reads
+        them with the status instead of one archive GET each."""
         token = uuid.uuid4().hex
         try:
             self.dynamodb.put_item(
@@ -139,9 +141,10 @@ class DedupTable:
             if status == CLAIMED and _old_attribute(error, "owner") == token:
                 # botocore retried a PutItem that had succeeded (its answer was lost or late):
                 # the claim in the table is this very one, not another copy's.
-                return Claim.CLAIMED, token
-            return (Claim.IN_FLIGHT if status == CLAIMED else Claim.DUPLICATE), token
-        return Claim.CLAIMED, token
+                return Claim.CLAIMED, token, None
+            outcome = Claim.IN_FLIGHT if status == CLAIMED else Claim.DUPLICATE
+            return outcome, token, _old_attribute(error, "received_at")
+        return Claim.CLAIMED, token, None
 
     def release(self, key: str, token: str) -> None:
         """Give a claim back after a failed hand-off, so the sender's retry is not blocked."""
