@@ -172,8 +172,13 @@ class DedupTable:
             ExpressionAttributeValues={":now": {"N": str(int(now))}, ":one": {"N": "1"}},
         )
 
-    def hold_for_processing(self, key: str, now: float) -> tuple[Hold, str]:
+    def hold_for_processing(
+        self, key: str, now: float, archive_ref: str | None = None
+    ) -> tuple[Hold, str]:
+        """`archive_ref`: where the volume mode archived the delivery (handler/store/batches.py),
+        kept in this same write."""
         token = uuid.uuid4().hex
+        ref: dict[str, Any] = {":ref": {"S": archive_ref}} if archive_ref else {}
         try:
             self.dynamodb.update_item(
                 TableName=self.table,
@@ -181,6 +186,7 @@ class DedupTable:
                 UpdateExpression=(
                     "SET #status = :processing, #owner = :token, lease_until = :lease,"
                     " expires_at = :expires, attempts = if_not_exists(attempts, :zero) + :one"
+                    + (", archive_ref = :ref" if archive_ref else "")
                 ),
                 ConditionExpression=(
                     "attribute_not_exists(pk) OR expires_at < :now OR (#status <> :processed"
@@ -196,6 +202,7 @@ class DedupTable:
                     ":expires": {"N": str(int(now) + self.ttl_seconds)},
                     ":zero": {"N": "0"},
                     ":one": {"N": "1"},
+                    **ref,
                 },
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
