@@ -9,15 +9,15 @@ request before moto answers it:
     S3              the SigV4 credential scope names `s3`; method + path + query give the operation
                     (PUT /bucket/key PutObject, HEAD HeadObject, GET ?list-type=2 ListObjectsV2 …)
 
-A PutObject with `If-None-Match`/`If-Match` is also counted as conditional; answers 4xx and 5xx
-are counted per operation (S3 bills them, a failed conditional DynamoDB write still uses write
-units). DynamoDB write units are sized from moto's own copy of the item before and after the
+A PutObject with `If-None-Match`/`If-Match`, and a DynamoDB write with a `ConditionExpression`,
+is also counted as conditional; answers 4xx and 5xx are counted per operation (S3 bills them, a
+failed conditional DynamoDB write still uses write units). DynamoDB write units are sized from moto's own copy of the item before and after the
 write (the larger, in 1 KB units), read units from the item read (4 KB units, halved unless
 strongly consistent). An SQS request is billed per 64 KB of payload; a ReceiveMessage's answer is
 read for how many messages it handed out (the worker's batch size).
 
     GET  /_counter         the counts as JSON
-    POST /_counter/reset   start again from zero
+    POST /_counter         the counts, and start again from zero
 
 A request whose User-Agent holds `counting-moto/uncounted` is answered and not counted: a bench's
 own checks (is everything processed?) must not be billed to the product.
@@ -36,7 +36,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -58,6 +58,24 @@ SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 # The single-item writes whose units depend on the item's size before and after.
 ITEM_WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
 ITEM_READS = {"GetItem"}
+# GET on a bucket with one of these is a configuration read, not a listing.
+BUCKET_SUBRESOURCES = {
+    "acl",
+    "cors",
+    "encryption",
+    "lifecycle",
+    "location",
+    "logging",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "policy",
+    "publicAccessBlock",
+    "replication",
+    "tagging",
+    "versioning",
+    "website",
+}
 
 
 @dataclass(frozen=True)
@@ -136,9 +154,10 @@ def s3_operation(request: Request) -> Call:
             return Call("s3", "ListObjectVersions")
         if "uploads" in query:
             return Call("s3", "ListMultipartUploads")
-        if not query or query.keys() <= {"prefix", "delimiter", "marker", "max-keys"}:
+        config = next((name for name in query if name in BUCKET_SUBRESOURCES), None)
+        if config is None:  # prefix, delimiter, marker, max-keys, encoding-type …
             return Call("s3", "ListObjects")
-        return Call("s3", f"GetBucket{next(iter(query)).title().replace('-', '')}")
+        return Call("s3", f"GetBucket{config.title().replace('-', '')}")
     names = {"PUT": "CreateBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket"}
     if query and method == "PUT":
         return Call("s3", f"PutBucket{next(iter(query)).title().replace('-', '')}")
@@ -294,6 +313,8 @@ class Counting:
             document = json.loads(body or b"{}")
         except ValueError:
             document = {}
+        if "ConditionExpression" in document:
+            call = replace(call, conditional=True)
         table = str(document.get("TableName", ""))
         key = document.get("Key") or document.get("Item") or {}
         before = item_size(region, table, key) if call.operation in ITEM_WRITES else 0
