@@ -14,10 +14,10 @@ For each subject, a fresh moto server behind a request counter (infra/counting_m
 
 Subjects: `default` (default settings), `volume` (the archive mode for volume, when the
 checkout has one), `floor`. Two patterns of arrival, because what a delivery costs depends on
-how busy the worker is: `paced` (10 deliveries a second, one at a time, while the worker polls
-as `make run`'s does: it keeps up, so batches hold ~1 message and it may reach a delivery before
-the receiver's after-response work; 10 M a month is ~4 a second, and Lambda's event source
-mapping without a batching window behaves so) and `backlog`
+how busy the worker is: `paced` (one delivery in flight, the next sent once the worker, polling
+as `make run`'s does, has processed the previous one: batches of 1, and the worker reaches each
+delivery while the receiver's after-response work may still run; at 10 M a month, ~4 a second,
+Lambda's event source mapping without a batching window mostly sees this) and `backlog`
 (all queued, then the worker starts: batches of 10, what a batching window gives at volume).
 Prices: bench/cost_prices.py.
 """
@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,8 +56,7 @@ from infra.processes import EMULATOR_CREDENTIALS, free_port, start, stop, wait_f
 from infra.resources import create_resources
 
 CONCURRENCY = 4
-DELIVERIES = 100
-PACED_RATE = 10.0  # deliveries per second in the paced pattern
+DELIVERIES = 60
 DONE_TIMEOUT = 120.0
 TEMPLATE = ROOT / "template.yaml"
 
@@ -65,24 +65,23 @@ TEMPLATE = ROOT / "template.yaml"
 class Subject:
     name: str  # default | volume | floor
     kind: str  # ours | floor
-    pattern: str  # paced | backlog
     env: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.pattern})"
 
 
 def volume_setting() -> dict[str, str] | None:
-    """The environment that selects the volume archive mode, if this checkout has one."""
+    """The environment that selects the volume archive mode (one archive object per batch),
+    if this checkout has one: a setting named like `archive_mode` that allows `batch` (or
+    `volume`)."""
     from handler.settings import Settings
 
-    found = Settings.model_fields.get("archive_mode")
-    if found is None:
-        return None
-    allowed = getattr(found.annotation, "__args__", ())
-    value = next((v for v in ("batch", "volume") if v in allowed), None)
-    return {"ARCHIVE_MODE": value} if value else None
+    for name, found in Settings.model_fields.items():
+        if "archive" not in name or "mode" not in name:
+            continue
+        allowed = getattr(found.annotation, "__args__", ())
+        value = next((v for v in ("batch", "volume") if v in allowed), None)
+        if value:
+            return {name.upper(): value}
+    return None
 
 
 @dataclass(frozen=True)
@@ -143,65 +142,52 @@ def start_counting_moto(port: int) -> subprocess.Popen[bytes]:
 # ---------------------------------------------------------------- the stacks
 
 
-def wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_for_line(
+    log: Path, text: str, process: subprocess.Popen[bytes], timeout: float, offset: int = 0
+) -> None:
+    """Wait until `text` appears in `log` after `offset`; fail if `process` exits first."""
     deadline = time.monotonic() + timeout
-    while text not in log.read_text(errors="replace"):
+    while text.encode() not in log.read_bytes()[offset:]:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"{process.args!r} exited before it printed {text!r}:\n{log.read_text()}"
-            )
+            raise RuntimeError(f"{process.args!r} exited before {text!r}:\n{log.read_text()}")
         if time.monotonic() > deadline:
             raise TimeoutError(f"no {text!r} within {timeout} s:\n{log.read_text()}")
         time.sleep(0.1)
 
 
-def start_ours(env: dict[str, str], log: Path, worker: bool) -> list[subprocess.Popen[bytes]]:
-    """`make run` with LOCAL_AWS=0 and AWS_ENDPOINT_URL at the counter."""
-    stack_env = {**env, "LOCAL_AWS": "0", "LOCAL_DESTINATION": "0"}
-    if not worker:
-        stack_env["LOCAL_WORKER"] = "0"
+def start_logged(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        process = start(
-            [sys.executable, "-m", "infra.local_stack"], stack_env, stdout=out, stderr=out, cwd=ROOT
-        )
-    wait_for_line(log, "Ctrl-C stops everything.", process, 60)
-    if worker:
-        wait_for_line(log, "worker: polling", process, 30)
-    return [process]
+        return start([sys.executable, *args], env, stdout=out, stderr=out, cwd=ROOT)
 
 
-def start_floor(env: dict[str, str], log: Path, worker: bool) -> list[subprocess.Popen[bytes]]:
-    """The floor's receiver under uvicorn and its worker loop, as `make run` runs ours."""
+def start_receiver(subject: Subject, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Ours: `make run` with LOCAL_AWS=0, AWS_ENDPOINT_URL at the counter and LOCAL_WORKER=0 (the
+    bench starts make run's worker itself, to hold it back for the backlog). The floor: its
+    receiver under uvicorn, as make run serves ours."""
+    if subject.kind == "ours":
+        stack_env = {**env, "LOCAL_AWS": "0", "LOCAL_DESTINATION": "0", "LOCAL_WORKER": "0"}
+        process = start_logged(["-m", "infra.local_stack"], stack_env, log)
+        wait_for_line(log, "Ctrl-C stops everything.", process, 90)
+        return process
     host, port = "127.0.0.1", env["PORT"]
-    args = [sys.executable, "-m", "uvicorn", "bench.subjects.cost_floor:app"]
-    with log.open("ab") as out:
-        receiver = start(
-            [*args, "--host", host, "--port", port], env, stdout=out, stderr=out, cwd=ROOT
-        )
-    wait_for_http(f"http://{host}:{port}/health", process=receiver)
-    processes = [receiver]
-    if worker:
-        processes.append(start_floor_worker(env, log))
-    return processes
+    app = "bench.subjects.cost_floor:app"
+    process = start_logged(["-m", "uvicorn", app, "--host", host, "--port", port], env, log)
+    wait_for_http(f"http://{host}:{port}/health", timeout=90, process=process)
+    return process
 
 
-def start_floor_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return start(
-            [sys.executable, "-m", "bench.subjects.cost_floor"],
-            env,
-            stdout=out,
-            stderr=out,
-            cwd=ROOT,
-        )
+def start_worker(subject: Subject, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """The worker loop make run starts (infra/local_worker.py), or the floor's."""
+    module = "infra.local_worker" if subject.kind == "ours" else "bench.subjects.cost_floor"
+    return start_logged(["-m", module], env, log)
 
 
-def start_ours_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """The worker `make run` would have started (infra/local_worker.py), started late."""
-    with log.open("ab") as out:
-        process = start(
-            [sys.executable, "-m", "infra.local_worker"], env, stdout=out, stderr=out, cwd=ROOT
-        )
+def start_polling_worker(
+    subject: Subject, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    offset = log.stat().st_size
+    process = start_worker(subject, env, log)
+    wait_for_line(log, "polling", process, 60, offset)
     return process
 
 
@@ -214,20 +200,26 @@ def post(url: str, delivery: Delivery) -> int:
         return int(answer.status)
 
 
-def send_all(url: str, deliveries: list[Delivery], concurrency: int, rate: float = 0) -> None:
-    """`concurrency` at a time or, with a `rate` (per second), one at a time at that pace."""
-    if rate:
-        statuses = []
-        started = time.monotonic()
-        for index, delivery in enumerate(deliveries):
-            time.sleep(max(0.0, started + index / rate - time.monotonic()))
-            statuses.append(post(url, delivery))
-    else:
-        with ThreadPoolExecutor(concurrency) as pool:
-            statuses = list(pool.map(lambda delivery: post(url, delivery), deliveries))
+def send_all(url: str, deliveries: list[Delivery], concurrency: int) -> None:
+    with ThreadPoolExecutor(concurrency) as pool:
+        statuses = list(pool.map(lambda delivery: post(url, delivery), deliveries))
     refused = [status for status in statuses if status != 202]
     if refused:
         raise RuntimeError(f"{len(refused)} deliveries were not accepted: {sorted(set(refused))}")
+
+
+def send_paced(url: str, deliveries: list[Delivery], endpoint: str) -> None:
+    """One delivery in flight: the next is sent once the worker has deleted the previous
+    message (read from the counter, which counts no request of its own)."""
+    for index, delivery in enumerate(deliveries, start=1):
+        status = post(url, delivery)
+        if status != 202:
+            raise RuntimeError(f"delivery {index} was answered {status}")
+        deadline = time.monotonic() + DONE_TIMEOUT
+        while deleted_messages(counter(endpoint)) < index:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"delivery {index} was not processed in time")
+            time.sleep(0.01)
 
 
 def deleted_messages(counts: Counts) -> int:
@@ -269,7 +261,7 @@ def wait_done(endpoint: str, subject: Subject, count: int, queue_url: str, table
         ):
             return
         time.sleep(0.25)
-    raise TimeoutError(f"{subject.label}: not all {count} deliveries were processed in time")
+    raise TimeoutError(f"{subject.name}: not all {count} deliveries were processed in time")
 
 
 # ---------------------------------------------------------------- logs
@@ -308,6 +300,9 @@ def subject_env(endpoint: str, subject: Subject) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "PORT": str(free_port()),
         "WEBHOOK_SOURCES_FILE": str(DEMO_SOURCES),
+        # infra/resources.py's names, which make run creates
+        "ARCHIVE_BUCKET": "webhook-archive",
+        "IDEMPOTENCY_TABLE": "webhook-idempotency",
         **subject.env,
     }
 
@@ -315,8 +310,8 @@ def subject_env(endpoint: str, subject: Subject) -> dict[str, str]:
 def time_handlers(
     env: dict[str, str], subject: Subject, deliveries: int, workdir: Path
 ) -> dict[str, Any]:
-    out = workdir / f"timing-{subject.name}-{subject.pattern}.json"
-    logs = workdir / f"timing-{subject.name}-{subject.pattern}.log"
+    out = workdir / f"timing-{subject.name}.json"
+    logs = workdir / f"timing-{subject.name}.log"
     with logs.open("wb") as stdout:
         subprocess.run(
             [
@@ -340,62 +335,116 @@ def time_handlers(
     return timing
 
 
-def run_subject(
+def count_pattern(
     subject: Subject,
+    pattern: str,
+    env: dict[str, str],
+    log: Path,
     count: int,
     concurrency: int,
-    timing_deliveries: int,
-    workdir: Path,
-    timed: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
-    """Count one subject's run; time its handlers once per subject name (`timed` keeps them:
-    the durations do not depend on the pattern)."""
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    log = workdir / f"stack-{subject.name}-{subject.pattern}.log"
-    log.write_bytes(b"")
-    env = subject_env(endpoint, subject)
-    processes: list[subprocess.Popen[bytes]] = [start_counting_moto(port)]
+    """One counted run: reset the counter, send, wait until all are processed, read the counts
+    and the log bytes written meanwhile. The worker polls while they arrive (paced) or starts
+    once all are queued (backlog); it is stopped after."""
+    endpoint = env["AWS_ENDPOINT_URL"]
+    paced = pattern == "paced"
+    worker = start_polling_worker(subject, env, log) if paced else None
     try:
-        paced = subject.pattern == "paced"
-        if subject.kind == "floor":  # make run creates ours (infra/local_stack.py)
-            env.update(create_resources(endpoint_url=endpoint).environment())
-        starter = start_ours if subject.kind == "ours" else start_floor
-        processes += starter(env, log, paced)
-        sqs = uncounted("sqs", endpoint)
-        queue_url = sqs.get_queue_url(QueueName="webhook-work")["QueueUrl"]
-        env["WORK_QUEUE_URL"] = queue_url
         deliveries = [signed_push() for _ in range(count)]
         url = f"http://127.0.0.1:{env['PORT']}/webhooks/github"
         counter(endpoint, reset=True)
         log_start = log.stat().st_size
         started = time.perf_counter()
-        send_all(url, deliveries, concurrency, PACED_RATE if paced else 0)
-        if not paced:
-            late = start_ours_worker if subject.kind == "ours" else start_floor_worker
-            processes.append(late(env, log))
-        wait_done(endpoint, subject, count, queue_url, "webhook-idempotency")
+        if paced:
+            send_paced(url, deliveries, endpoint)
+        else:
+            send_all(url, deliveries, concurrency)
+        if worker is None:
+            worker = start_worker(subject, env, log)
+        wait_done(endpoint, subject, count, env["WORK_QUEUE_URL"], env["IDEMPOTENCY_TABLE"])
         seconds = time.perf_counter() - started
         time.sleep(0.3)  # the last lines of the last batch
         counts = counter(endpoint)
         with log.open("rb") as read:
             read.seek(log_start)
             logs = LogBytes.of(read.read())
-        stop(processes[1:])
-        del processes[1:]
-        if subject.name not in timed:
-            timed[subject.name] = time_handlers(env, subject, timing_deliveries, workdir)
-        timing = timed[subject.name]
     finally:
-        stop(processes)
+        if worker is not None:
+            stop([worker])
     return {
-        "subject": subject.label,
+        "subject": f"{subject.name} ({pattern})",
         "deliveries": count,
         "seconds": seconds,
         "counts": counts,
         "logs": logs.__dict__,
-        "timing": timing,
     }
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One run's figures from several: the median of each count and log figure (the paced
+    pattern's race makes them vary from run to run)."""
+    if len(runs) == 1:
+        return runs[0]
+    counts: dict[str, dict[str, dict[str, float]]] = {}
+    keys = {(svc, op) for run in runs for svc, ops in run["counts"].items() for op in ops}
+    for service, operation in sorted(keys):
+        tallies = [run["counts"].get(service, {}).get(operation, {}) for run in runs]
+        fields = {name for tally in tallies for name in tally}
+        counts.setdefault(service, {})[operation] = {
+            name: statistics.median(tally.get(name, 0) for tally in tallies) for name in fields
+        }
+    logs = {name: statistics.median(run["logs"][name] for run in runs) for name in runs[0]["logs"]}
+    seconds = statistics.median(run["seconds"] for run in runs)
+    return {**runs[0], "counts": counts, "logs": logs, "seconds": seconds, "repeats": len(runs)}
+
+
+def run_subject(
+    subject: Subject,
+    patterns: list[str],
+    count: int,
+    concurrency: int,
+    timing_deliveries: int,
+    workdir: Path,
+    repeat: int = 1,
+) -> list[dict[str, Any]]:
+    """A fresh counting moto server and receiver for the subject, one counted run per pattern,
+    then its handlers timed in-process (the durations do not depend on the pattern)."""
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    log = workdir / f"stack-{subject.name}.log"
+    log.write_bytes(b"")
+    env = subject_env(endpoint, subject)
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = now - mark
+        mark = now
+
+    processes: list[subprocess.Popen[bytes]] = [start_counting_moto(port)]
+    try:
+        if subject.kind == "floor":  # make run creates ours (infra/local_stack.py)
+            env.update(create_resources(endpoint_url=endpoint).environment())
+        processes.append(start_receiver(subject, env, log))
+        queues = uncounted("sqs", endpoint)
+        env["WORK_QUEUE_URL"] = queues.get_queue_url(QueueName="webhook-work")["QueueUrl"]
+        phase("start")
+        results = []
+        for pattern in patterns:
+            runs = [
+                count_pattern(subject, pattern, env, log, count, concurrency) for _ in range(repeat)
+            ]
+            results.append(median_run(runs))
+            phase(pattern)
+        timing = time_handlers(env, subject, timing_deliveries, workdir)
+        phase("timing")
+    finally:
+        stop(processes)
+    spent = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+    print(f"cost: {subject.name}: {spent}", file=sys.stderr, flush=True)
+    return [{**result, "timing": timing} for result in results]
 
 
 # ---------------------------------------------------------------- figures and table
@@ -521,8 +570,8 @@ def notes(sizes: TemplateSizes, count: int, concurrency: int) -> str:
     sources = sorted({price.source for price in PRICES.values()})
     return "\n".join(
         [
-            f"{count} signed GitHub push deliveries per run: paced {PACED_RATE:g}/s one at a "
-            f"time, backlog {concurrency} at a time; counts reset after start-up; the bench's "
+            f"{count} signed GitHub push deliveries per run: paced one in flight, backlog "
+            f"{concurrency} at a time; counts reset after start-up; the bench's "
             "checks uncounted.",
             "Totals: S3 + DynamoDB (1 KB write / 4 KB read units) + SQS (64 KB chunks, empty "
             "receives left out) + one HTTP API request + CloudWatch Logs (the JSON lines).",
@@ -540,22 +589,23 @@ def notes(sizes: TemplateSizes, count: int, concurrency: int) -> str:
     )
 
 
-def subjects(patterns: list[str], names: list[str]) -> tuple[list[Subject], list[str]]:
+def subjects(names: list[str]) -> tuple[list[Subject], list[str]]:
+    """The subjects asked for, and those this checkout does not have."""
     chosen: list[Subject] = []
     missing: list[str] = []
-    volume = volume_setting()
     for name in names:
-        for pattern in patterns:
-            if name == "default":
-                chosen.append(Subject("default", "ours", pattern))
-            elif name == "volume":
-                if volume is None:
-                    if "volume" not in missing:
-                        missing.append("volume")
-                    continue
-                chosen.append(Subject("volume", "ours", pattern, volume))
-            elif name == "floor":
-                chosen.append(Subject("floor", "floor", pattern))
+        if name == "default":
+            chosen.append(Subject("default", "ours"))
+        elif name == "volume":
+            volume = volume_setting()
+            if volume is None:
+                missing.append("volume")
+            else:
+                chosen.append(Subject("volume", "ours", volume))
+        elif name == "floor":
+            chosen.append(Subject("floor", "floor"))
+        else:
+            raise ValueError(f"unknown subject {name!r} (default, volume, floor)")
     return chosen, missing
 
 
@@ -565,21 +615,20 @@ def measure(
     patterns: list[str],
     names: list[str],
     timing_deliveries: int,
+    repeat: int = 1,
 ) -> dict[str, Any]:
     sizes = template_sizes()
-    chosen, missing = subjects(patterns, names)
+    chosen, missing = subjects(names)
     results = []
-    timed: dict[str, dict[str, Any]] = {}
     saved = dict(os.environ)
     os.environ.update(EMULATOR_CREDENTIALS)  # this process's own calls go to the moto servers only
     try:
         with tempfile.TemporaryDirectory(prefix="bench-cost-") as workdir:
             for subject in chosen:
-                print(f"cost: {subject.label} ...", file=sys.stderr, flush=True)
-                result = run_subject(
-                    subject, count, concurrency, timing_deliveries, Path(workdir), timed
+                print(f"cost: {subject.name} ...", file=sys.stderr, flush=True)
+                results += run_subject(
+                    subject, patterns, count, concurrency, timing_deliveries, Path(workdir), repeat
                 )
-                results.append(result)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -616,12 +665,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--subjects", default="default,volume,floor")
     parser.add_argument("--timing-deliveries", type=int, default=59)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="counted runs per pattern (medians are shown)"
+    )
     parser.add_argument("--json", help="also write the counts and figures here")
     args = parser.parse_args(argv)
     patterns = ["paced", "backlog"] if args.pattern == "both" else [args.pattern]
     names = [name.strip() for name in args.subjects.split(",") if name.strip()]
     started = time.perf_counter()
-    result = measure(args.deliveries, args.concurrency, patterns, names, args.timing_deliveries)
+    result = measure(
+        args.deliveries, args.concurrency, patterns, names, args.timing_deliveries, args.repeat
+    )
     print(result["table"])
     for name in result["missing"]:
         print(f"\n{name} mode: not available in this checkout")

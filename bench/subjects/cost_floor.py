@@ -119,6 +119,7 @@ def main() -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    print(f"floor worker: polling {QUEUE_URL}", flush=True)
     poll(stop)
 
 

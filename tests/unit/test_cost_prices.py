@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from bench.cost import LogBytes
+from bench.cost import LogBytes, median_run
 from bench.cost_prices import (
     Usage,
     dollars_per_million,
@@ -101,3 +103,14 @@ def test_log_bytes_split_json_lines_from_uvicorn_access_lines() -> None:
     assert logs.access == 73
     assert logs.other == 16
     assert logs.recreated == 1
+
+
+def test_repeated_runs_give_the_median_of_each_count() -> None:
+    def run(puts: int, log_bytes: int) -> dict[str, Any]:
+        logs = {"product": log_bytes, "access": 0, "other": 0, "recreated": 0}
+        return {"counts": {"s3": {"PutObject": tally(puts)}}, "logs": logs, "seconds": 1.0}
+
+    merged = median_run([run(300, 900), run(500, 1100), run(400, 1000)])
+    assert merged["counts"]["s3"]["PutObject"]["requests"] == 400
+    assert merged["logs"]["product"] == 1000
+    assert merged["repeats"] == 3
