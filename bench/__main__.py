@@ -125,8 +125,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             out.append(("7 restore+delivery", name, value, ratio, judged))
     if "cost" in results:
         r = results["cost"]
-        floor = next((f for name, f in r["figures"].items() if name.startswith("floor")), None)
         for name, f in r["figures"].items():
+            # Compared with the floor in the same pattern: "default (paced)" with "floor (paced)".
+            floor = r["figures"].get("floor " + name.split(" ", 1)[-1])
             total = f["dollars_per_million"]["total"]
             value = f"${total:.2f}/M (Lambda x86 ${f['lambda_per_million']['x86_64']:.2f} beside)"
             ratio = f"{total / floor['dollars_per_million']['total']:.1f}{X} floor" if floor else ""
