@@ -1,16 +1,18 @@
-"""Cost per delivery, counted: `python -m bench.cost` (or `make bench BENCH_ARGS="--only cost"`).
+"""Cost per delivery, counted: `python -m bench.cost` (or `make bench BENCH_ARGS=cost`).
 
 For each subject, a fresh moto server behind a request counter (infra/counting_moto.py), then:
 
-1. the stack started the way `make run` starts it (`python -m infra.local_stack`, LOCAL_AWS=0,
-   AWS_ENDPOINT_URL at the counter); the floor is its own receiver and worker
-   (bench/subjects/cost_floor.py) served the same way;
-2. the counter is reset and N signed GitHub `push` deliveries (~740 bytes) are posted;
+1. the receiver started the way `make run` starts it (`python -m infra.local_stack`,
+   LOCAL_AWS=0, AWS_ENDPOINT_URL at the counter, LOCAL_WORKER=0: the bench starts make run's
+   worker, `python -m infra.local_worker`, itself, to hold it back for the backlog); the floor
+   is its own receiver and worker (bench/subjects/cost_floor.py) served the same way;
+2. per pattern (below), the counter is reset and N signed GitHub `push` deliveries (~740 bytes)
+   are posted;
 3. when all are processed (every message deleted, every dedup record `processed`, the queue
    empty), the counts are read, and the log bytes the receiver and worker wrote meanwhile. The
    bench's own checks go around the counter (infra/counting_moto.py's UNCOUNTED_AGENT);
-4. the stack stops, and the subject's two Lambda handlers are timed in-process against the same
-   server (bench/subjects/cost_timing.py): the Lambda estimate, reported beside the total.
+4. the subject's two Lambda handlers are timed in-process against the same server
+   (bench/subjects/cost_timing.py): the Lambda estimate, reported beside the total.
 
 Subjects: `default` (default settings), `volume` (the archive mode for volume, when the
 checkout has one), `floor`. Two patterns of arrival, because what a delivery costs depends on
@@ -248,16 +250,18 @@ def queue_empty(sqs: Any, queue_url: str) -> bool:
     return all(int(attributes[name]) == 0 for name in names)
 
 
-def wait_done(endpoint: str, subject: Subject, count: int, queue_url: str, table: str) -> None:
-    """Every message deleted (the counter says so), then the queue empty and, for ours, every
-    dedup record `processed` (read around the counter)."""
+def wait_done(
+    endpoint: str, subject: Subject, count: int, queue_url: str, table: str, before: int
+) -> None:
+    """Every message deleted (the counter says so), then the queue empty and, for ours, `count`
+    more dedup records `processed` than `before` (read around the counter)."""
     sqs, dynamodb = uncounted("sqs", endpoint), uncounted("dynamodb", endpoint)
     deadline = time.monotonic() + DONE_TIMEOUT
     while time.monotonic() < deadline:
         if (
             deleted_messages(counter(endpoint)) >= count
             and queue_empty(sqs, queue_url)
-            and (subject.kind == "floor" or processed(dynamodb, table) >= count)
+            and (subject.kind == "floor" or processed(dynamodb, table) >= before + count)
         ):
             return
         time.sleep(0.25)
@@ -352,6 +356,8 @@ def count_pattern(
     try:
         deliveries = [signed_push() for _ in range(count)]
         url = f"http://127.0.0.1:{env['PORT']}/webhooks/github"
+        table = env["IDEMPOTENCY_TABLE"]
+        before = processed(uncounted("dynamodb", endpoint), table) if subject.kind == "ours" else 0
         counter(endpoint, reset=True)
         log_start = log.stat().st_size
         started = time.perf_counter()
@@ -361,7 +367,7 @@ def count_pattern(
             send_all(url, deliveries, concurrency)
         if worker is None:
             worker = start_worker(subject, env, log)
-        wait_done(endpoint, subject, count, env["WORK_QUEUE_URL"], env["IDEMPOTENCY_TABLE"])
+        wait_done(endpoint, subject, count, env["WORK_QUEUE_URL"], table, before)
         seconds = time.perf_counter() - started
         time.sleep(0.3)  # the last lines of the last batch
         counts = counter(endpoint)
