@@ -42,8 +42,17 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:=+-]{0,127}$")
 # Never archived or forwarded: they authenticate someone to us, they are not part of the event.
 # GitLab's X-Gitlab-Token is the secret itself, not a signature: it is never stored either, so a
 # GitLab delivery cannot be re-verified from the archive (replay it with --no-verify).
+# Okta's token rides in Authorization (never stored either); Asana's X-Hook-Secret is its signing
+# secret, only ever sent in the handshake.
 CREDENTIAL_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "x-amz-security-token", "x-gitlab-token"}
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "x-amz-security-token",
+        "x-gitlab-token",
+        "x-hook-secret",
+    }
 )
 
 
@@ -75,7 +84,8 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Handshake:
-    """A verified handshake (Slack challenge, Discord PING) answered directly, never enqueued."""
+    """A handshake (Slack's challenge, Discord's PING, Meta's GET, Zoom's url_validation...)
+    answered directly, never enqueued."""
 
     reply: Reply
 
@@ -133,11 +143,27 @@ class Receiver:
         sender requires, or the handshake to answer. Raises the scheme's VerificationError."""
         source = self.source(source_name)
         now = self.clock() if received_at is None else received_at
+        answered = self.handshake(source_name, request, now)
+        if answered is not None:  # Asana's first POST: a handshake, not a delivery
+            return answered
         verified = source.scheme.verify(request, source.secrets, source.options, now)
         if verified.reply is not None:
             return Handshake(verified.reply)
         envelope = self.envelope(source, request, verified.event_type, verified.sender_id, now)
         return envelope, verified.ack
+
+    def handshake(
+        self, source_name: str, request: SignedRequest, now: float | None = None
+    ) -> Handshake | None:
+        """The answer to a handshake that is not a signed delivery (a GET, a HEAD, Asana's
+        X-Hook-Secret), checked by the sender's own rule; None when `request` is not one.
+        Raises the scheme's VerificationError (HandshakeRefused: a wrong verify token)."""
+        source = self.source(source_name)
+        if source.scheme.handshake is None:
+            return None
+        when = self.clock() if now is None else now
+        reply = source.scheme.handshake(request, source.secrets, source.options, when)
+        return None if reply is None else Handshake(reply)
 
     def envelope(
         self,

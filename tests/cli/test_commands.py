@@ -62,6 +62,22 @@ def test_send_show_list(cli_stack: CliStack) -> None:
     assert table.exit_code == 0 and "deliveries since" in table.stdout
 
 
+@pytest.mark.parametrize(
+    ("source", "event_type"),
+    [("zoom", "meeting.started"), ("whatsapp", "whatsapp_business_account.messages")],
+)
+def test_send_a_catalogue_sender_then_replay_it_verified(
+    cli_stack: CliStack, source: str, event_type: str
+) -> None:
+    delivery = send(cli_stack, source)
+    assert cli_stack.drain() == (1, 0)
+    shown = cli_stack.cli_json("show", str(delivery["id"]), "--source", source)
+    assert (shown["event_type"], shown["status"]) == (event_type, "processed")
+    replayed = cli_stack.cli_json("replay", str(delivery["id"]), "--source", source, "--force")
+    assert replayed["counts"] == {"replayed": 1}  # re-verified from the archive first
+    assert cli_stack.drain() == (1, 0)
+
+
 def test_send_twice_is_a_duplicate_and_plain_output(cli_stack: CliStack) -> None:
     delivery_id = f"evt_{uuid.uuid4().hex}"
     send(cli_stack, "stripe", "--id", delivery_id)

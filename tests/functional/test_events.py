@@ -138,6 +138,10 @@ def test_receiver_answers_each_event_as_expected(
         assert json.loads(response["body"]) == {"challenge": challenge}
     elif name == "discord-ping":
         assert json.loads(response["body"]) == {"type": 1}
+    elif name == "whatsapp-subscribe":  # a GET: the challenge as text, nothing queued or archived
+        query = fresh_events[name]["queryStringParameters"]
+        assert response["body"] == query["hub.challenge"]
+        assert response["headers"]["content-type"].startswith("text/plain")
     elif response["statusCode"] == 202:
         assert json.loads(response["body"])["status"] == "accepted"
     if response["statusCode"] == 202 or name in SENDER_SHAPED:
