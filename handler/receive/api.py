@@ -2,15 +2,15 @@
 some senders make before they send anything) and GET /health, errors as JSON.
 
 The route reads the raw body (bounded), hands it to the Receiver, answers, and schedules the
-work after the ack (the archive; under ACK_POLICY=instant the hand-off too; the per-minute counts
-of duplicates and refusals, handler/store/tally.py) as a FastAPI background task. Under uvicorn
-those run after the response is sent; on Lambda, `after_response` takes them
-(handler/receive/lambda_ext.py) so that the handler returns first.
+work after the ack (under ACK_POLICY=instant the hand-off; the per-minute counts of duplicates
+and refusals, handler/store/tally.py) as a FastAPI background task. Under uvicorn those run after
+the response is sent; on Lambda, `after_response` takes them (handler/receive/lambda_ext.py) so
+that the handler returns first. A delivery accepted under ACK_POLICY=durable leaves no work
+after its ack: the worker archives it from its message.
 """
 
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
 from typing import Any, Protocol
 
 from fastapi import BackgroundTasks, FastAPI, Request
@@ -183,10 +183,11 @@ def create_app(
             background_tasks.add_task(receiver.after_duplicate, result)
             return acknowledgement(result, 200, "duplicate")
         logger.info("accepted", extra={"bytes": len(body)})
-        ack_ms = metrics.delivery_acked(source, duplicate=False, started=started)
-        # The archive after the response (a plain task: a dependency for it cost ~60 µs a call),
-        # with the ack latency in its meta: the console's latency chart reads it there.
-        background_tasks.add_task(receiver.after_ack, replace(result, ack_ms=ack_ms))
+        metrics.delivery_acked(source, duplicate=False, started=started)
+        if not result.handed_off:
+            # ACK_POLICY=instant: the hand-off after the response (a plain task: a dependency
+            # for it cost ~60 µs a call).
+            background_tasks.add_task(receiver.after_ack, result)
         return acknowledgement(result, 202, "accepted")
 
     @app.api_route("/webhooks/{source}", methods=["GET", "HEAD"])
