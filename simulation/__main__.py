@@ -13,6 +13,7 @@ python -m simulation --mutation-table         # every mutation: seeds to find it
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing
 import os
 import sys
@@ -71,6 +72,8 @@ def search(
 
     summary: dict[str, Any] = {"seeds": 0, "deliveries": 0, "acks": 0, "virtual": 0.0, "calls": 0}
     failures: list[tuple[int, str, str]] = []
+    gc.collect()
+    gc.freeze()  # the product's imports: never garbage, never scanned again
     context = multiprocessing.get_context("fork")
     with context.Pool(processes) as pool:
         for totals in pool.imap(_worker, jobs()):

@@ -23,6 +23,8 @@ import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from handler import metrics, retries
@@ -153,6 +155,27 @@ class Scenario:
         )
 
 
+@lru_cache(maxsize=64)
+def settings(
+    queue_url: str, lease: int, worker_timeout: int, ack_policy: str, max_attempts: int
+) -> Settings:
+    """The product's settings for a run (cached: pydantic-settings reads the environment on
+    every construction, a tenth of a small run's time)."""
+    return Settings(
+        archive_bucket=BUCKET,
+        work_queue_url=queue_url,
+        idempotency_table=TABLE,
+        claim_check_bytes=2_000,
+        processing_lease_seconds=lease,
+        worker_timeout_seconds=worker_timeout,
+        ack_policy=ack_policy,  # type: ignore[arg-type]
+        forward_destinations=True,
+        forward_concurrency=1,
+        quarantine_enabled=False,
+        aws_max_attempts=max_attempts,
+    )
+
+
 class SimProcessorError(Exception):
     """The simulated processor failing, as the scenario planned."""
 
@@ -215,18 +238,12 @@ class World:
             sqs=FakeClient("sqs", self.sqs, self.net),  # type: ignore[arg-type]
             dynamodb=FakeClient("dynamodb", self.dynamo, self.net),  # type: ignore[arg-type]
         )
-        self.settings = Settings(
-            archive_bucket=BUCKET,
-            work_queue_url=self.queue.url,
-            idempotency_table=TABLE,
-            claim_check_bytes=2_000,
-            processing_lease_seconds=sc.lease,
-            worker_timeout_seconds=sc.worker_timeout,
-            ack_policy=self.config.ack_policy,  # type: ignore[arg-type]
-            forward_destinations=True,
-            forward_concurrency=1,
-            quarantine_enabled=False,
-            aws_max_attempts=sc.profile.max_attempts,
+        self.settings = settings(
+            self.queue.url,
+            sc.lease,
+            sc.worker_timeout,
+            self.config.ack_policy,
+            sc.profile.max_attempts,
         )
         self.sources = {name: self._source(name) for name in SOURCES}
         self.actors: list[Actor] = []
@@ -401,11 +418,7 @@ class World:
                 token = f"{world.tokens:032x}"
                 if world.rt.current is not None:
                     world.ledger.tokens[token] = world.rt.current
-
-                class Hex:
-                    hex = token
-
-                return Hex
+                return SimpleNamespace(hex=token)
 
         class Jitter:
             @staticmethod
@@ -691,6 +704,14 @@ class World:
         if isinstance(answer, tuple):
             return  # crashed: the whole batch comes back after the visibility timeout
         failed = {item["itemIdentifier"] for item in box["result"]["batchItemFailures"]}
+        if not invocation.data.get("raised"):
+            # It failed these records and saw no AWS error: each must carry its reason.
+            for message in messages:
+                if message["MessageId"] in failed:
+                    delivery, wake_up = envelope_id(message["Body"])
+                    facts = self.ledger.deliveries.get(delivery or "")
+                    if facts is not None and not wake_up:
+                        facts.reason_expected = True
         done = [m for m in messages if m["MessageId"] not in failed]
         if not done:
             return
@@ -752,7 +773,7 @@ class World:
             status = (record or {}).get("status", {}).get("S")
             completed = [r for r in facts.runs if r.state == "completed"]
             if facts.dead_lettered and not completed:
-                if record is None or "last_error" not in record:
+                if facts.reason_expected and (record is None or "last_error" not in record):
                     ledger.fail("DLQ with a reason", f"{delivery_id} is in the DLQ with no reason")
                 if not facts.plan.always_fails and facts.busy_dead_holder > _crashed_holders(facts):
                     ledger.fail(

@@ -249,8 +249,14 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:1000]
 
 
-# Every record is reported on its own, so a batch where all fail is still a partial response.
-_batch = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+def _batch() -> BatchProcessor:
+    """A batch processor for one invocation. Every record is reported on its own, so a batch
+    where all fail is still a partial response. One per call, not one per process: it keeps the
+    batch's successes and failures, and two batches handled at once in one process (Lambda
+    Managed Instances run several invocations per environment; the simulator runs workers side
+    by side) would otherwise report each other's records (found by the simulator,
+    tests/simulation/test_regressions.py)."""
+    return BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
@@ -271,7 +277,7 @@ def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
 
 def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if worker.forwarder is None:
-        return dict(process_partial_response(event, worker.handle_record, _batch, context))
+        return dict(process_partial_response(event, worker.handle_record, _batch(), context))
     # The batch's forwards first, side by side (destinations/batch.py); then the records in order.
     from handler.process.destinations.batch import prepare_batch
 
@@ -282,4 +288,4 @@ def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> 
     def handle(record: SQSRecord) -> Outcome | None:
         return worker.handle_record(record, prepared.get(record.message_id))
 
-    return dict(process_partial_response(event, handle, _batch, context))
+    return dict(process_partial_response(event, handle, _batch(), context))
