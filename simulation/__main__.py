@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from .mutations import MUTATIONS
@@ -106,7 +107,13 @@ def report(outcome: Outcome, mutation: str | None, shrunk: Outcome | None) -> No
     extra = f" --mutation {mutation}" if mutation else ""
     print(f"\nreplay the seed:   make simulate ARGS='--seed {outcome.seed}{extra}'")
     if shrunk is not None:
-        print(f"replay the shrunk: make simulate ARGS=\"--tape '{encode(shrunk.tape)}'{extra}\"")
+        text = encode(shrunk.tape)
+        if len(text) > 300:
+            path = Path("simulation-failures") / f"seed-{outcome.seed}.tape"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text + "\n")
+            text = f"@{path}"
+        print(f"replay the shrunk: make simulate ARGS=\"--tape '{text}'{extra}\"")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         return table(processes=args.processes)
 
     if args.seed is not None or args.tape:
-        values = decode(args.tape) if args.tape else None
+        tape = args.tape or ""
+        if tape.startswith("@"):
+            tape = Path(tape[1:]).read_text().strip()
+        values = decode(tape) if tape else None
         outcome = run(args.seed, config, values=values, mutation=mutation)
         if outcome.violation is None:
             for line in outcome.trace:

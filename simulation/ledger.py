@@ -131,7 +131,9 @@ class Ledger:
                 "busy behind its own lease",
                 f"{actor.name} failed {delivery_id} as busy, but the live lease is its own",
             )
-        if holder is not None and holder.dead:
+        # Behind a crashed holder's lease, with no AWS error in this invocation (a failed lease
+        # lookup or deferral explains a busy receive of its own).
+        if holder is not None and holder.dead and not actor.data.get("raised"):
             facts.busy_dead_holder += 1
 
     # ------------------------------------------------------------------ the processor

@@ -173,6 +173,50 @@ def marks_without_owner() -> Iterator[None]:
         yield
 
 
+# ---------------------------------------------------------------- product bugs it found
+
+
+@contextmanager
+def retry_recorded_before_wake_up() -> Iterator[None]:
+    """Outcomes.finish before the fix: the retry recorded ("pending"), then its wake-up sent;
+    a worker dying in between left the record pending with no wake-up for its attempt."""
+    from handler.process.destinations import outcomes
+    from handler.process.destinations.schedule import Verdict
+
+    original = outcomes.Outcomes.finish
+
+    def finish(
+        self: Any,
+        destination: Any,
+        envelope: Any,
+        key: str,
+        token: str,
+        record: Any,
+        response: Any,
+        step: Any,
+        attempts: int,
+    ) -> None:
+        if step.verdict is not Verdict.RETRY:
+            original(self, destination, envelope, key, token, record, response, step, attempts)
+            return
+        if self.table.retry_at(key, token, record, step.at):
+            self.schedule(envelope, destination, attempts, step.at)
+
+    with _patched(outcomes.Outcomes, "finish", finish):
+        yield
+
+
+@contextmanager
+def shared_batch_processor() -> Iterator[None]:
+    """handler/process/worker.py before the fix: one BatchProcessor per process, shared by
+    every batch handled at once."""
+    from handler.process import worker
+
+    shared = worker._batch()
+    with _patched(worker, "_batch", lambda: shared):
+        yield
+
+
 MUTATIONS: dict[str, Mutation] = {
     m.name: m
     for m in (
@@ -194,6 +238,16 @@ MUTATIONS: dict[str, Mutation] = {
             "marks-without-owner",
             "mark-enqueued/mark-processed without the owner condition",
             marks_without_owner,
+        ),
+        Mutation(
+            "retry-before-wake-up",
+            "found: a forward's retry recorded before its wake-up was sent",
+            retry_recorded_before_wake_up,
+        ),
+        Mutation(
+            "shared-batch-processor",
+            "found: one Powertools BatchProcessor shared by concurrent batches",
+            shared_batch_processor,
         ),
     )
 }

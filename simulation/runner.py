@@ -24,7 +24,7 @@ class Outcome:
     aws_calls: int
     faults: int
     scenario: str
-    tape: list[int] = field(default_factory=list)
+    tape: dict[str, list[int]] = field(default_factory=dict)
     trace: list[TraceLine] = field(default_factory=list)
 
     @property
@@ -39,11 +39,11 @@ def run(
     seed: int | None,
     config: Config | None = None,
     *,
-    values: list[int] | None = None,
+    values: dict[str, list[int]] | None = None,
     mutation: Mutation | None = None,
     keep_trace: bool = True,
 ) -> Outcome:
-    """One run from a seed, or from tape `values` (zeros past their end)."""
+    """One run from a seed, or from streams of `values` (zeros past their end)."""
     config = config or Config()
     tape = Tape(seed, values) if values is None else Tape(None, values)
     world = World(tape, config, keep_trace=keep_trace)
@@ -80,11 +80,13 @@ def shrink(
     *,
     mutation: Mutation | None = None,
     budget_seconds: float = 60.0,
-    max_runs: int = 2000,
+    max_runs: int = 3000,
 ) -> Outcome:
-    """The simplest tape that still breaks the same invariant: zero blocks of choices (0 is
-    always the simplest answer), largest blocks first, then lower single values; greedy, within
-    a budget. Shorter traces are preferred among failing tapes."""
+    """The simplest streams that still break the same invariant, within a budget. Greedy, as
+    Hypothesis shrinks: drop whole streams (a sender's: its delivery; an invocation's: its
+    faults and crashes), then cut each stream short, zero blocks of it, halve its numbers
+    (0 is always the simplest answer). A candidate is kept if it breaks the same invariant with
+    a trace no longer than the best so far."""
     assert failing.violation is not None
     config = config or Config()
     invariant = failing.violation.invariant
@@ -92,51 +94,53 @@ def shrink(
     deadline = time.monotonic() + budget_seconds
     runs = 0
 
-    def attempt(values: list[int]) -> bool:
+    def out_of_budget() -> bool:
+        return runs >= max_runs or time.monotonic() > deadline
+
+    def attempt(streams: dict[str, list[int]]) -> bool:
         nonlocal best, runs
         runs += 1
-        outcome = run(None, config, values=values, mutation=mutation)
+        outcome = run(None, config, values=streams, mutation=mutation)
         if outcome.invariant == invariant and len(outcome.trace) <= len(best.trace):
             best = outcome
             return True
         return False
 
-    def out_of_budget() -> bool:
-        return runs >= max_runs or time.monotonic() > deadline
+    def edited(name: str, values: list[int]) -> dict[str, list[int]]:
+        streams = {k: list(v) for k, v in best.tape.items()}
+        streams[name] = values
+        return streams
 
     improved = True
     while improved and not out_of_budget():
         improved = False
-        values = list(best.tape)
-        # Truncate: everything after a point becomes "simplest".
-        cut = len(values) // 2
-        while cut >= 1 and not out_of_budget():
-            if attempt(values[: len(values) - cut]):
-                values = list(best.tape)
-                improved = True
-            else:
-                cut //= 2
-        size = max(1, len(values) // 4)
-        while size >= 1 and not out_of_budget():
-            start = 0
-            while start < len(best.tape) and not out_of_budget():
-                values = list(best.tape)
-                block = values[start : start + size]
-                if any(block):
-                    values[start : start + size] = [0] * len(block)
-                    if attempt(values):
-                        improved = True
-                        continue
-                start += size
-            size //= 2
-        # Smaller numbers: fewer deliveries, actors, shorter waits.
-        for index in range(len(best.tape)):
+        for name in sorted(best.tape, key=lambda n: (n == "scenario", n)):
             if out_of_budget():
                 break
-            value = best.tape[index]
-            if value > 1:
-                values = list(best.tape)
-                values[index] = value // 2
-                if attempt(values):
-                    improved = True
+            if name in best.tape and any(best.tape[name]) and attempt(edited(name, [])):
+                improved = True
+        for name in sorted(best.tape):
+            values = best.tape.get(name, [])
+            size = max(1, len(values) // 2)
+            while size >= 1 and not out_of_budget():
+                start = 0
+                while start < len(best.tape.get(name, [])) and not out_of_budget():
+                    values = list(best.tape[name])
+                    block = values[start : start + size]
+                    if any(block):
+                        values[start : start + size] = [0] * len(block)
+                        if attempt(edited(name, values)):
+                            improved = True
+                            continue
+                    start += size
+                size //= 2
+        for name in sorted(best.tape):
+            for index in range(len(best.tape.get(name, []))):
+                if out_of_budget():
+                    break
+                values = list(best.tape[name])
+                if index < len(values) and values[index] > 1:
+                    values[index] //= 2
+                    if attempt(edited(name, values)):
+                        improved = True
     return best

@@ -42,6 +42,7 @@ class Actor:
     glet: Any = None
     wake_token: int = 0
     mailbox: Any = None
+    stream: Any = None  # this actor's choices (tape.Stream)
     parked: bool = False  # waiting with no wake-up (woken by someone else)
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -94,7 +95,7 @@ class Runtime:
         self.current = actor
         if actor.dead:
             raise SimCrash
-        if boundary is not None and actor.crash_rate and self.tape.chance(actor.crash_rate):
+        if boundary is not None and actor.crash_rate and actor.stream.chance(actor.crash_rate):
             self.kill(actor, f"crash at {boundary}")
             raise SimCrash
 

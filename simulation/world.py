@@ -55,7 +55,7 @@ from .aws.s3 import S3Store
 from .aws.sqs import Queue, SqsStore
 from .ledger import DeliveryFacts, Ledger, Plan, Receipt, envelope_id, record_error_text
 from .runtime import Actor, Runtime, SimCrash
-from .tape import Tape
+from .tape import Stream, Tape
 
 EPOCH = 1_796_083_200.0  # 2026-12-01T00:00:00Z: virtual time starts here
 BUCKET, TABLE = "webhook-archive", "webhook-idempotency"
@@ -120,7 +120,7 @@ class Scenario:
     reorder: bool
 
     @classmethod
-    def draw(cls, tape: Tape, config: Config) -> Scenario:
+    def draw(cls, tape: Stream, config: Config) -> Scenario:
         name, profile, receiver_crash, worker_crash = FAULT_PROFILES[tape.below(4)]
         queue_kind = tape.below(2)
         # make run's queue (60 s lease, 30 s x 5) or the template's (lease = timeout, 6x + 300).
@@ -213,7 +213,8 @@ class World:
         self.rt = Runtime(self.tape, self.trace)
         self.rt.now = EPOCH
         self.rt.on_crash = self._on_crash
-        self.scenario = Scenario.draw(self.tape, self.config)
+        self.choices = self.tape.stream("scenario")
+        self.scenario = Scenario.draw(self.choices, self.config)
         sc = self.scenario
         self.net = Network(self.rt, sc.profile, self.trace)
         self.net.observe = self._observe
@@ -222,10 +223,11 @@ class World:
         self.dynamo = DynamoStore(self._swept, lambda: self.rt.now)
         self.dynamo.create_table(TABLE)
         self.dynamo.on_write = self._record_written
+        sqs_choices = self.tape.stream("sqs")
         self.sqs = SqsStore(
             lambda: self.rt.now,
-            (lambda n: self.tape.below(n)) if sc.reorder else (lambda n: 0),
-            lambda: sc.sqs_duplicates > 0 and self.tape.chance(sc.sqs_duplicates),
+            (lambda n: sqs_choices.below(n)) if sc.reorder else (lambda n: 0),
+            lambda: sc.sqs_duplicates > 0 and sqs_choices.chance(sc.sqs_duplicates),
         )
         self.dlq = self.sqs.create_queue("webhook-work-dlq")
         self.queue = self.sqs.create_queue("webhook-work", sc.visibility, sc.max_receive, self.dlq)
@@ -251,7 +253,8 @@ class World:
         self.worker_envs = [self._worker_env(f"worker-{i}") for i in range(sc.pollers)]
         self.tokens = 0
         self.invocations = 0
-        self.destination_down_until = EPOCH + self.tape.uniform(60.0, 1800.0)
+        self.destination_down_until = EPOCH + self.choices.uniform(60.0, 1800.0)
+        self.ttl_choices = self.tape.stream("dynamodb")
 
     # ------------------------------------------------------------------ tracing
 
@@ -288,7 +291,7 @@ class World:
         return configured_source(name, raw)
 
     def _skew(self) -> float:
-        return self.tape.uniform(-0.2, 0.2) if self.tape.chance(0.3) else 0.0
+        return self.choices.uniform(-0.2, 0.2) if self.choices.chance(0.3) else 0.0
 
     def _receiver_env(self, name: str) -> Env:
         env = Env(name, self._skew())
@@ -331,7 +334,7 @@ class World:
                 clock=clock,
                 sleep=self._sleep,
                 send=self._destination,
-                rand=random.Random(self.tape.draw()),
+                rand=random.Random(self.choices.draw()),
                 concurrency=1,
             )
             worker = Worker(
@@ -365,7 +368,7 @@ class World:
             self.ledger.record_written(key.split("#", 1)[1], old, new, self.rt.current)
 
     def _swept(self, key: str, item: Any) -> bool:
-        return self.tape.chance(0.5)
+        return self.ttl_choices.chance(0.5)
 
     def _message_sent(self, queue: Queue, message: Any) -> None:
         if queue is self.queue and not message.body.startswith(WAKE_UP_PREFIX):
@@ -423,7 +426,9 @@ class World:
         class Jitter:
             @staticmethod
             def random() -> float:
-                return world.tape.uniform(0.0, 1.0)
+                actor = world.rt.current
+                stream = actor.stream if actor is not None else world.choices
+                return float(stream.uniform(0.0, 1.0))
 
         def emit(counts: dict[str, float], **_: Any) -> None:
             for name in counts:
@@ -485,7 +490,7 @@ class World:
         actor = self.rt.current
         assert actor is not None
         kind = self.scenario.destination
-        tape = self.tape
+        tape = actor.stream
         self.rt.wait(tape.uniform(0.005, 0.05), boundary="forward before effect")
         if kind == "gone":
             status = 410
@@ -515,8 +520,7 @@ class World:
 
     # ------------------------------------------------------------------ senders
 
-    def _delivery(self, index: int) -> tuple[str, bytes, str]:
-        tape = self.tape
+    def _delivery(self, tape: Stream, index: int) -> tuple[str, bytes, str]:
         source = SOURCES[tape.below(len(SOURCES))]
         size = 40 + (tape.below(3000) if tape.chance(0.5) else tape.below(200))
         pad = "x" * size
@@ -565,13 +569,15 @@ class World:
     def _sender(self, index: int) -> None:
         actor = self.rt.current
         assert actor is not None
-        source, body, sender_id = self._delivery(index)
+        tape = actor.stream
+        if not tape.draw():
+            return  # a zeroed sender sends nothing: how the shrinker drops a delivery
+        source, body, sender_id = self._delivery(tape, index)
         policy = POLICIES[source]
         delivery_id = sender_id
         facts = self.ledger.deliveries.setdefault(
             delivery_id, DeliveryFacts(delivery_id, source, body)
         )
-        tape = self.tape
         facts.plan = Plan(
             poison=tape.chance(0.05),
             flaky=tape.below(3) if tape.chance(0.2) else 0,
@@ -593,16 +599,18 @@ class World:
     def _post(self, source: str, body: bytes, sender_id: str, timeout: float, name: str) -> int:
         sender = self.rt.current
         assert sender is not None
-        env = self.receiver_envs[self.tape.below(len(self.receiver_envs))]
+        choices = sender.stream
+        env = self.receiver_envs[choices.below(len(self.receiver_envs))]
         request = self._signed(source, body, sender_id, self.rt.now)
         self.invocations += 1
         invocation = self.rt.spawn(
             f"{env.name}/{self.invocations}",
             "receiver",
             lambda: self._receive(env, source, request),
-            self.rt.now + self.tape.uniform(0.005, 0.05),
+            self.rt.now + choices.uniform(0.005, 0.05),
             skew=env.skew,
             crash_rate=self.scenario.receiver_crash,
+            stream=self.tape.stream(name),
         )
         invocation.data["waiter"] = sender
         self.actors.append(invocation)
@@ -643,7 +651,7 @@ class World:
         self.trace(actor.name, "answer", str(status))
         waiter = actor.data.get("waiter")
         if waiter is not None:
-            self.rt.wake(waiter, status, delay=self.tape.uniform(0.005, 0.05))
+            self.rt.wake(waiter, status, delay=actor.stream.uniform(0.005, 0.05))
         actor.data["waiter"] = None
         # The route's background task, after the response.
         if isinstance(result, Accepted):
@@ -685,6 +693,12 @@ class World:
         self.invocations += 1
         event = sqs_event(messages, self.queue.arn)
         box: dict[str, Any] = {}
+        # Its choices are named after what it handles, not after how many ran before it.
+        first = messages[0]
+        delivery, wake_up = envelope_id(first["Body"])
+        stream = "{}:{}:{}".format(
+            "wake" if wake_up else "work", delivery, first["Attributes"]["ApproximateReceiveCount"]
+        )
         invocation = self.rt.spawn(
             f"{env.name}/{self.invocations}",
             "worker",
@@ -692,6 +706,7 @@ class World:
             self.rt.now,
             skew=env.skew,
             crash_rate=self.scenario.worker_crash,
+            stream=self.tape.stream(stream),
         )
         invocation.data["waiter"] = poller
         self.actors.append(invocation)
@@ -745,11 +760,21 @@ class World:
             for index in range(self.scenario.deliveries):
                 self.actors.append(
                     self.rt.spawn(
-                        f"sender-{index}", "sender", lambda i=index: self._sender(i), self.rt.now
+                        f"sender-{index}",
+                        "sender",
+                        lambda i=index: self._sender(i),
+                        self.rt.now,
+                        stream=self.tape.stream(f"sender-{index}"),
                     )
                 )
             pollers = [
-                self.rt.spawn(f"poller-{i}", "poller", lambda e=env: self._poller(e), self.rt.now)
+                self.rt.spawn(
+                    f"poller-{i}",
+                    "poller",
+                    lambda e=env: self._poller(e),
+                    self.rt.now,
+                    stream=self.tape.stream(f"poller-{i}"),
+                )
                 for i, env in enumerate(self.worker_envs)
             ]
             try:

@@ -60,9 +60,28 @@ class DynamoStore:
     def _key(key: dict[str, Any]) -> str:
         return str(key["pk"]["S"])
 
+    @staticmethod
+    def _validate(operation: str, request: dict[str, Any]) -> None:
+        """DynamoDB refuses names and values an expression does not use."""
+        provided = [
+            *(request.get("ExpressionAttributeNames") or ()),
+            *(request.get("ExpressionAttributeValues") or ()),
+        ]
+        if not provided:
+            return
+        used = expressions.placeholders(
+            request.get("ConditionExpression") or "", request.get("UpdateExpression") or ""
+        )
+        unused = [name for name in provided if name not in used]
+        if unused:
+            raise client_error(
+                operation, "ValidationException", f"unused in expressions: {', '.join(unused)}"
+            )
+
     def _check(
         self, operation: str, request: dict[str, Any], old: Item | None, want_item: bool
     ) -> None:
+        self._validate(operation, request)
         condition = request.get("ConditionExpression")
         if condition is None:
             return

@@ -4,7 +4,8 @@ Parsed once per expression string (the product's expressions are a few constant 
 small closures over an item of typed values (`{"S": ...}`, `{"N": ...}`, `{"L": [...]}`...).
 
 Semantics held to DynamoDB's (and to moto's, by tests/simulation/test_conformance.py):
-- a comparison with a missing attribute, or between different types, is false (`<>` too);
+- a comparison with a missing attribute, or between different types, is false, except `<>`,
+  which is true;
 - numbers compare and add as decimals; strings compare by code point;
 - `SET a = b + c`, `if_not_exists(path, value)`, `list_append(a, b)`, `ADD n :v` (numbers; a
   missing attribute counts as 0), `REMOVE a, b`.
@@ -41,6 +42,12 @@ def tokens(expression: str) -> list[str]:
         out.append(match.group(1))
         position = match.end()
     return out
+
+
+@lru_cache(maxsize=1024)
+def placeholders(*texts: str) -> frozenset[str]:
+    """The #names and :values the expressions use."""
+    return frozenset(t for text in texts for t in tokens(text) if t[0] in "#:")
 
 
 def number(value: Any) -> Decimal:
@@ -248,11 +255,13 @@ class _Parser:
 
 
 def compare(a: Any, operator: str, b: Any) -> bool:
+    # A missing attribute, or values of different types, are unequal: `<>` is true, every
+    # other comparison false (as moto, which the conformance suite holds this to).
     if a is None or b is None:
-        return False
+        return operator == "<>"
     (kind_a, value_a), (kind_b, value_b) = next(iter(a.items())), next(iter(b.items()))
     if kind_a != kind_b:
-        return False
+        return operator == "<>"
     if kind_a == "N":
         value_a, value_b = Decimal(value_a), Decimal(value_b)
     elif kind_a not in {"S", "B"}:

@@ -55,7 +55,6 @@ Trace = Callable[..., None]
 class Network:
     def __init__(self, runtime: Runtime, profile: FaultProfile, trace: Trace) -> None:
         self.rt = runtime
-        self.tape = runtime.tape
         self.profile = profile
         self.trace = trace
         self.calls = 0
@@ -73,7 +72,7 @@ class Network:
         if actor.dead:
             raise SimCrash
         self.calls += 1
-        tape, profile, rt = self.tape, self.profile, self.rt
+        tape, profile, rt = actor.stream, self.profile, self.rt
         label = f"{operation} {_subject(request)}"
         operation_name = operation
         operation = label
@@ -82,7 +81,7 @@ class Network:
             rt.wait(tape.uniform(0.001, profile.latency), boundary=f"{operation} before effect")
             if tape.chance(profile.before):
                 self.faults += 1
-                error = self._before_error(service, operation_name)
+                error = self._before_error(tape, service, operation_name)
                 self.trace(actor.name, operation, f"FAULT before effect: {_describe(error)}")
             else:
                 self.observe(actor, service, operation_name, request)
@@ -120,8 +119,9 @@ class Network:
         self.trace(actor.name, operation, f"raised after {profile.max_attempts} attempts")
         raise error
 
-    def _before_error(self, service: str, operation: str) -> BaseException:
-        kind = self.tape.below(3)
+    @staticmethod
+    def _before_error(tape: Any, service: str, operation: str) -> BaseException:
+        kind = tape.below(3)
         if kind == 0:
             return client_error(operation, THROTTLE.get(service, "ThrottlingException"), "", 400)
         if kind == 1:
