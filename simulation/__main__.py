@@ -1,6 +1,6 @@
 """`make simulate`: run seeds on every core, stop at the first broken invariant, shrink it.
 
-python -m simulation                          # seeds from 0 for 4 minutes (or 200,000 seeds)
+python -m simulation                          # seeds from 0 for 3.5 min, then a shrink
 python -m simulation --seeds 1000-2000        # a range
 python -m simulation --count 50000 --start 7  # a count from a start
 python -m simulation --minutes 30             # as many as fit
@@ -34,7 +34,14 @@ def _worker(job: tuple[int, int, str | None, int]) -> dict[str, Any]:
     start, stop, mutation_name, max_deliveries = job
     mutation = MUTATIONS[mutation_name].apply if mutation_name else None
     config = Config(max_deliveries=max_deliveries)
-    totals = {"seeds": 0, "deliveries": 0, "acks": 0, "virtual": 0.0, "calls": 0, "failed": None}
+    totals: dict[str, Any] = {
+        "seeds": 0,
+        "deliveries": 0,
+        "acks": 0,
+        "virtual": 0.0,
+        "calls": 0,
+        "failed": None,
+    }
     for seed in range(start, stop):
         outcome = run(seed, config, mutation=mutation, keep_trace=False)
         totals["seeds"] += 1
@@ -121,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", help="a range FIRST-LAST (last excluded)")
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--count", type=int)
-    parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--minutes", type=float, default=3.5)
     parser.add_argument("--seed", type=int, help="replay one seed and print its trace")
     parser.add_argument("--tape", help="replay a shrunk schedule")
     parser.add_argument("--mutation", choices=sorted(MUTATIONS))

@@ -8,6 +8,7 @@ prints how many seeds it took and how long the shrunk trace is.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -67,7 +68,7 @@ def lease_300() -> Iterator[None]:
 
 
 def _old_hold(self: DedupTable, key: str, now: float) -> tuple[Hold, str]:
-    token = dedup.uuid.uuid4().hex
+    token = getattr(dedup, "uuid").uuid4().hex  # noqa: B009 (the simulator's tokens)
     try:
         self.dynamodb.update_item(
             TableName=self.table,
@@ -207,6 +208,53 @@ def retry_recorded_before_wake_up() -> Iterator[None]:
 
 
 @contextmanager
+def defer_before_wake_up() -> Iterator[None]:
+    """Forwarder.run before the fix: a held attempt deferred ("pending", the attempt given
+    back), then its wake-up sent; a worker dying in between, after it had taken over a crashed
+    attempt's record, left the record with no wake-up for its attempt count. Put back by holding
+    the wake-up run() sends until the defer that now follows it is done."""
+    from handler.process.destinations import forwarder
+
+    schedule, defer, run = (
+        forwarder.Forwarder.schedule,
+        forwarder.ForwardTable.defer,
+        forwarder.Forwarder.run,
+    )
+    held: list[tuple[Any, tuple[Any, ...]]] = []
+
+    def held_schedule(self: Any, *args: Any) -> None:
+        if sys._getframe(1).f_code is run.__code__:
+            held.append((self, args))
+            return
+        schedule(self, *args)
+
+    def flush() -> None:
+        while held:
+            owner, args = held.pop(0)
+            schedule(owner, *args)
+
+    def defer_then_wake(self: Any, *args: Any) -> bool:
+        done = bool(defer(self, *args))
+        flush()
+        return done
+
+    def run_then_flush(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            run(self, *args, **kwargs)
+        except BaseException:
+            held.clear()  # what the defer did not reach was never sent
+            raise
+        flush()
+
+    with (
+        _patched(forwarder.Forwarder, "schedule", held_schedule),
+        _patched(forwarder.ForwardTable, "defer", defer_then_wake),
+        _patched(forwarder.Forwarder, "run", run_then_flush),
+    ):
+        yield
+
+
+@contextmanager
 def shared_batch_processor() -> Iterator[None]:
     """handler/process/worker.py before the fix: one BatchProcessor per process, shared by
     every batch handled at once."""
@@ -243,6 +291,11 @@ MUTATIONS: dict[str, Mutation] = {
             "retry-before-wake-up",
             "found: a forward's retry recorded before its wake-up was sent",
             retry_recorded_before_wake_up,
+        ),
+        Mutation(
+            "defer-before-wake-up",
+            "found: a forward's deferral recorded before its wake-up was sent",
+            defer_before_wake_up,
         ),
         Mutation(
             "shared-batch-processor",

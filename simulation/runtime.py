@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import greenlet
+import greenlet  # type: ignore[import-untyped]
 
 from .tape import Tape
 

@@ -17,7 +17,9 @@ every actor draws its own choices as it goes. The product code is the real one:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import importlib
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -31,7 +33,6 @@ from handler import metrics, retries
 from handler.aws import AWS_ERRORS, AwsClients
 from handler.errors import DeliveryInFlight, HandoffFailed, ReceiverError
 from handler.logs import logger
-from handler.process import worker as worker_module
 from handler.process.destinations import WAKE_UP_PREFIX
 from handler.process.destinations import batch as batch_module
 from handler.process.destinations.forward import Delivery, Response
@@ -168,7 +169,7 @@ def settings(
         claim_check_bytes=2_000,
         processing_lease_seconds=lease,
         worker_timeout_seconds=worker_timeout,
-        ack_policy=ack_policy,  # type: ignore[arg-type]
+        ack_policy=ack_policy,
         forward_destinations=True,
         forward_concurrency=1,
         quarantine_enabled=False,
@@ -404,15 +405,7 @@ class World:
     def patched(self) -> Iterator[None]:
         """The process-wide randomness and outputs the product does not take by injection."""
         world = self
-        saved = {
-            "uuid": dedup_module.uuid,
-            "random": retries.random,
-            "emit": metrics.emit,
-            "pool": batch_module.ThreadPoolExecutor,
-            "processors": dict(registry.PROCESSORS),
-        }
-        records_module = __import__("handler.process.destinations.records", fromlist=["uuid"])
-        saved["records_uuid"] = records_module.uuid
+        records_module = importlib.import_module("handler.process.destinations.records")
 
         class Tokens:
             @staticmethod
@@ -436,27 +429,29 @@ class World:
             if "OutcomeNotRecorded" in counts:
                 world.outcome_not_recorded()
 
+        swaps: list[tuple[Any, str, Any]] = [
+            (dedup_module, "uuid", Tokens),  # owner tokens: from the run, and whose they are
+            (records_module, "uuid", Tokens),
+            (retries, "random", Jitter),  # backoff jitter: from the actor's stream
+            (metrics, "emit", emit),  # EMF lines: counted, not printed
+            (batch_module, "ThreadPoolExecutor", InlineExecutor),  # FORWARD_CONCURRENCY=1
+        ]
+        saved = [(target, name, getattr(target, name)) for target, name, _ in swaps]
+        processors = dict(registry.PROCESSORS)
         level = logger.log_level
         logger.setLevel("CRITICAL")  # the product's JSON logs: not part of the trace
-        dedup_module.uuid = Tokens  # type: ignore[assignment]
-        records_module.uuid = Tokens
-        retries.random = Jitter  # type: ignore[assignment]
-        metrics.emit = emit
-        worker_module.metrics.emit = emit  # the same module object; kept explicit
-        batch_module.ThreadPoolExecutor = InlineExecutor  # type: ignore[assignment,misc]
+        for target, name, value in swaps:
+            setattr(target, name, value)
         for source in SOURCES:
             registry.PROCESSORS[(source, registry.ANY_EVENT)] = self._processor
         try:
             yield
         finally:
-            dedup_module.uuid = saved["uuid"]
-            records_module.uuid = saved["records_uuid"]
-            retries.random = saved["random"]
-            metrics.emit = saved["emit"]
-            batch_module.ThreadPoolExecutor = saved["pool"]
+            for target, name, value in saved:
+                setattr(target, name, value)
             logger.setLevel(level)
             registry.PROCESSORS.clear()
-            registry.PROCESSORS.update(saved["processors"])
+            registry.PROCESSORS.update(processors)
 
     # ------------------------------------------------------------------ the processor
 
@@ -689,7 +684,7 @@ class World:
                 continue
             self._invoke(env, actor, messages)
 
-    def _invoke(self, env: Env, poller: Actor, messages: list[dict[str, Any]]) -> None:
+    def _invoke(self, env: Env, poller: Actor, messages: list[Any]) -> None:
         self.invocations += 1
         event = sqs_event(messages, self.queue.arn)
         box: dict[str, Any] = {}
@@ -762,7 +757,7 @@ class World:
                     self.rt.spawn(
                         f"sender-{index}",
                         "sender",
-                        lambda i=index: self._sender(i),
+                        functools.partial(self._sender, index),
                         self.rt.now,
                         stream=self.tape.stream(f"sender-{index}"),
                     )
@@ -771,7 +766,7 @@ class World:
                 self.rt.spawn(
                     f"poller-{i}",
                     "poller",
-                    lambda e=env: self._poller(e),
+                    functools.partial(self._poller, env),
                     self.rt.now,
                     stream=self.tape.stream(f"poller-{i}"),
                 )

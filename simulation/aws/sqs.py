@@ -172,7 +172,7 @@ class SqsStore:
             return with_metadata({})
         start = self._start(len(visible))
         ordered = visible[start:] + visible[:start]
-        out = []
+        out: list[dict[str, Any]] = []
         for message in ordered:
             if len(out) >= wanted:
                 break
