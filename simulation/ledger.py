@@ -65,6 +65,7 @@ class DeliveryFacts:
     processing_writers: list[Actor] = field(default_factory=list)
     dead_lettered: int = 0
     wake_ups_dead_lettered: int = 0
+    lost_after_ack: bool = False  # ACK_POLICY=instant: lost as the policy allows (its metric)
     reason_expected: bool = False  # a worker that survived failed it: its reason must be kept
     busy_dead_holder: int = 0
     outcome_not_recorded: bool = False

@@ -213,11 +213,11 @@ def defer_before_wake_up() -> Iterator[None]:
     back), then its wake-up sent; a worker dying in between, after it had taken over a crashed
     attempt's record, left the record with no wake-up for its attempt count. Put back by holding
     the wake-up run() sends until the defer that now follows it is done."""
-    from handler.process.destinations import forwarder
+    from handler.process.destinations import forwarder, state
 
     schedule, defer, run = (
         forwarder.Forwarder.schedule,
-        forwarder.ForwardTable.defer,
+        state.ForwardTable.defer,
         forwarder.Forwarder.run,
     )
     held: list[tuple[Any, tuple[Any, ...]]] = []
@@ -248,7 +248,7 @@ def defer_before_wake_up() -> Iterator[None]:
 
     with (
         _patched(forwarder.Forwarder, "schedule", held_schedule),
-        _patched(forwarder.ForwardTable, "defer", defer_then_wake),
+        _patched(state.ForwardTable, "defer", defer_then_wake),
         _patched(forwarder.Forwarder, "run", run_then_flush),
     ):
         yield

@@ -43,6 +43,7 @@ class Actor:
     wake_token: int = 0
     mailbox: Any = None
     stream: Any = None  # this actor's choices (tape.Stream)
+    deadline: float | None = None  # a Lambda invocation's timeout: killed when it passes
     parked: bool = False  # waiting with no wake-up (woken by someone else)
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -90,10 +91,15 @@ class Runtime:
         assert actor is not None, "wait outside an actor"
         if actor.dead:
             raise SimCrash
-        self._schedule(actor, self.now + max(0.0, seconds))
+        until = self.now + max(0.0, seconds)
+        timed_out = actor.deadline is not None and until > actor.deadline
+        self._schedule(actor, actor.deadline if timed_out else until)  # type: ignore[arg-type]
         self._main.switch()
         self.current = actor
         if actor.dead:
+            raise SimCrash
+        if timed_out:
+            self.kill(actor, "Lambda timeout")
             raise SimCrash
         if boundary is not None and actor.crash_rate and actor.stream.chance(actor.crash_rate):
             self.kill(actor, f"crash at {boundary}")

@@ -58,6 +58,7 @@ from .ledger import DeliveryFacts, Ledger, Plan, Receipt, envelope_id, record_er
 from .runtime import Actor, Runtime, SimCrash
 from .tape import Stream, Tape
 
+RECEIVER_TIMEOUT = 10.0  # template.yaml's ReceiverTimeout default
 EPOCH = 1_796_083_200.0  # 2026-12-01T00:00:00Z: virtual time starts here
 BUCKET, TABLE = "webhook-archive", "webhook-idempotency"
 SECRET = "sim-secret-0123456789abcdef"
@@ -97,7 +98,7 @@ class Config:
 
     max_deliveries: int = 12
     arrival_window: float = 60.0
-    ack_policy: str = "durable"
+    ack_policy: str | None = None  # None: drawn (durable, or instant in a fifth of the seeds)
     max_steps: int = 2_000_000
     horizon: float = 8 * 86_400.0  # virtual seconds: a run that has not drained by then fails
 
@@ -119,6 +120,7 @@ class Scenario:
     destination: str  # "", ok, flaky, recovering, gone, hanging
     sqs_duplicates: float
     reorder: bool
+    ack_policy: str
 
     @classmethod
     def draw(cls, tape: Stream, config: Config) -> Scenario:
@@ -145,6 +147,8 @@ class Scenario:
             destination=destinations[tape.below(len(destinations))],
             sqs_duplicates=0.02 if tape.chance(0.3) else 0.0,
             reorder=tape.chance(0.5),
+            # Drawn last, so that older recorded schedules (which end before it) stay durable.
+            ack_policy=config.ack_policy or ("instant" if tape.chance(0.2) else "durable"),
         )
 
     def describe(self) -> str:
@@ -152,7 +156,8 @@ class Scenario:
             f"{self.deliveries} deliveries, faults {self.profile_name}, {self.receivers}"
             f" receiver env(s), {self.pollers} poller(s) x batch {self.batch_size}, lease"
             f" {self.lease} s, worker timeout {self.worker_timeout} s, queue {self.visibility} s"
-            f" x {self.max_receive}, destination {self.destination or 'none'}"
+            f" x {self.max_receive}, destination {self.destination or 'none'},"
+            f" ACK_POLICY={self.ack_policy}"
         )
 
 
@@ -245,7 +250,7 @@ class World:
             self.queue.url,
             sc.lease,
             sc.worker_timeout,
-            self.config.ack_policy,
+            sc.ack_policy,
             sc.profile.max_attempts,
         )
         self.sources = {name: self._source(name) for name in SOURCES}
@@ -394,6 +399,13 @@ class World:
                 self.rt.wake(poller, "message")
 
     def _on_crash(self, actor: Actor, why: str) -> None:
+        acked = actor.data.get("acked")
+        if acked is not None and self.scenario.ack_policy == "instant":
+            # ACK_POLICY=instant: a receiver that dies after its 202 and before the message
+            # exists loses the delivery; that is the policy's documented trade-off.
+            facts = self.ledger.deliveries[acked]
+            if facts.sent_messages == 0:
+                facts.lost_after_ack = True
         waiter = actor.data.get("waiter")
         if waiter is not None:
             # The caller sees the crash: API Gateway answers 502, the event source an error.
@@ -428,6 +440,10 @@ class World:
                 world.ledger.metrics[name] = world.ledger.metrics.get(name, 0) + 1
             if "OutcomeNotRecorded" in counts:
                 world.outcome_not_recorded()
+            if "AcknowledgedDeliveryLost" in counts and world.rt.current is not None:
+                acked = world.rt.current.data.get("acked")  # instant: hand-off failed after retries
+                if acked is not None:
+                    world.ledger.deliveries[acked].lost_after_ack = True
 
         swaps: list[tuple[Any, str, Any]] = [
             (dedup_module, "uuid", Tokens),  # owner tokens: from the run, and whose they are
@@ -607,6 +623,7 @@ class World:
             crash_rate=self.scenario.receiver_crash,
             stream=self.tape.stream(name),
         )
+        invocation.deadline = self.rt.now + RECEIVER_TIMEOUT
         invocation.data["waiter"] = sender
         self.actors.append(invocation)
         answer = self.rt.park(timeout)
@@ -643,6 +660,7 @@ class World:
         if isinstance(result, Accepted):
             durable = self.settings.ack_policy == "durable"
             self.ledger.acked(result.envelope.id, status, self.rt.now, durable)
+            actor.data["acked"] = result.envelope.id
         self.trace(actor.name, "answer", str(status))
         waiter = actor.data.get("waiter")
         if waiter is not None:
@@ -807,6 +825,8 @@ class World:
                         f"{delivery_id} was dead-lettered though its processor never failed",
                     )
                 continue
+            if not completed and facts.lost_after_ack:
+                continue  # ACK_POLICY=instant, the receiver died or gave up before the message
             if not completed:
                 ledger.fail(
                     "acked => processed", f"{delivery_id} was acknowledged, never processed"
