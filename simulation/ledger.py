@@ -16,7 +16,10 @@ from .runtime import Actor
 PROCESSED, PROCESSING, ENQUEUED, CLAIMED = "processed", "processing", "enqueued", "claimed"
 
 
-class Violation(Exception):
+class Violation(BaseException):
+    """A broken invariant. A BaseException, like SimCrash, so that no `except Exception` of the
+    product (the batch processor's, the worker's) can swallow it in the actor that found it."""
+
     def __init__(self, invariant: str, detail: str) -> None:
         super().__init__(f"{invariant}: {detail}")
         self.invariant = invariant
@@ -134,6 +137,10 @@ class Ledger:
             )
         # Behind a crashed holder's lease, with no AWS error in this invocation (a failed lease
         # lookup or deferral explains a busy receive of its own).
+        seen = actor.data.setdefault("busy", set())
+        if delivery_id in seen:
+            return  # botocore's retry of the same write (its first reply was lost)
+        seen.add(delivery_id)
         if holder is not None and holder.dead and not actor.data.get("raised"):
             facts.busy_dead_holder += 1
 

@@ -255,6 +255,15 @@ def defer_before_wake_up() -> Iterator[None]:
 
 
 @contextmanager
+def hold_not_given_back() -> Iterator[None]:
+    """DedupTable.hold_for_processing before the fix: a hold that raised after one of
+    botocore's attempts took the lease left it held; the next copy of the delivery in the same
+    batch was answered busy behind its own worker's lease."""
+    with _patched(DedupTable, "_give_back", lambda self, key, token: None):
+        yield
+
+
+@contextmanager
 def shared_batch_processor() -> Iterator[None]:
     """handler/process/worker.py before the fix: one BatchProcessor per process, shared by
     every batch handled at once."""
@@ -296,6 +305,11 @@ MUTATIONS: dict[str, Mutation] = {
             "defer-before-wake-up",
             "found: a forward's deferral recorded before its wake-up was sent",
             defer_before_wake_up,
+        ),
+        Mutation(
+            "hold-not-given-back",
+            "found: a hold whose answers were lost keeping the lease from its own worker",
+            hold_not_given_back,
         ),
         Mutation(
             "shared-batch-processor",

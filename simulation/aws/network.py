@@ -92,7 +92,8 @@ class Network:
                     result, outcome = None, business
                 if tape.chance(profile.lost):
                     self.faults += 1
-                    self.trace(actor.name, operation, "FAULT took effect, reply lost")
+                    done = "took effect" if outcome is None else f"answered {_describe(outcome)}"
+                    self.trace(actor.name, operation, f"FAULT {done}, reply lost")
                     rt.wait(profile.read_timeout, boundary=f"{operation} after effect")
                     error = ReadTimeoutError(endpoint_url=f"https://{service}.amazonaws.com/")
                 else:

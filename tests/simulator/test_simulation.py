@@ -99,6 +99,6 @@ def test_it_finds_a_reintroduced_bug_and_shrinks_it(name: str) -> None:
         None,
     )
     assert found is not None, f"{name}: not found in 400 seeds"
-    shrunk = shrink(found, mutation=mutation, budget_seconds=20)
+    shrunk = shrink(found, mutation=mutation, budget_seconds=8)
     assert shrunk.invariant == found.invariant
     assert len(shrunk.trace) <= len(found.trace)
