@@ -837,8 +837,10 @@ class World:
                 ledger.fail(
                     "acked => processed", f"{delivery_id} was acknowledged, never processed"
                 )
+            # Processed, but its outcome never recorded (a crash after the effect) and then
+            # dead-lettered: the record says whatever the last attempt left, for an operator.
             if status != "processed" and not (
-                status == "processing" and (facts.outcome_not_recorded or facts.dead_lettered)
+                facts.dead_lettered or (status == "processing" and facts.outcome_not_recorded)
             ):
                 ledger.fail(
                     "nothing left processing",
