@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -71,26 +71,34 @@ def search(
     deadline = time.monotonic() + minutes * 60
     started = time.monotonic()
 
-    def jobs() -> Iterator[tuple[int, int, str | None, int]]:
-        seed = first
-        while (last is None or seed < last) and time.monotonic() < deadline:
-            stop = seed + CHUNK if last is None else min(seed + CHUNK, last)
-            yield seed, stop, mutation, max_deliveries
-            seed = stop
-
     summary: dict[str, Any] = {"seeds": 0, "deliveries": 0, "acks": 0, "virtual": 0.0, "calls": 0}
     failures: list[tuple[int, str, str]] = []
     gc.collect()
     gc.freeze()  # the product's imports: never garbage, never scanned again
-    context = multiprocessing.get_context("fork")
-    with context.Pool(processes) as pool:
-        for totals in pool.imap(_worker, jobs()):
+    next_seed = first
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        in_flight: deque[Any] = deque()
+
+        def submit() -> None:
+            # Lazily, a few chunks ahead: the deadline is checked as work is handed out.
+            nonlocal next_seed
+            if (last is None or next_seed < last) and time.monotonic() < deadline:
+                stop = next_seed + CHUNK if last is None else min(next_seed + CHUNK, last)
+                job = (next_seed, stop, mutation, max_deliveries)
+                in_flight.append(pool.apply_async(_worker, (job,)))
+                next_seed = stop
+
+        for _ in range(2 * processes):
+            submit()
+        while in_flight:
+            totals = in_flight.popleft().get()  # in seed order: the first failure is the lowest
             for name in ("seeds", "deliveries", "acks", "virtual", "calls"):
                 summary[name] += totals[name]
             if totals["failed"]:
                 failures.append(totals["failed"])
                 pool.terminate()
                 break
+            submit()
             if not quiet and summary["seeds"] % (CHUNK * 40) == 0:
                 rate = summary["seeds"] / (time.monotonic() - started)
                 print(f"  {summary['seeds']} seeds, {rate:.0f}/s, 0 violations", flush=True)
