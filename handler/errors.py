@@ -25,13 +25,6 @@ class BodyTooLarge(ReceiverError):
     error = "body_too_large"
 
 
-class DeliveryInFlight(ReceiverError):
-    """Another copy of this delivery holds a live claim; the sender should retry shortly."""
-
-    status = 409
-    error = "in_flight"
-
-
 class HandoffFailed(ReceiverError):
     """AWS refused or timed out before the delivery was durable: never acknowledge it."""
 

@@ -8,7 +8,9 @@ of a Lambda invocation, never under uvicorn.
 
     receiver  Accepted | Duplicate (+ AckLatency ms), Rejected{reason}, HandoffFailed{stage},
               Quarantined, QuarantineSkipped{reason}
-    worker    Processed (+ ProcessingTime ms), ProcessingFailed, Replayed
+    worker    Processed (+ ProcessingTime ms), ProcessingFailed, Replayed, ArchiveFound (a
+              redelivery found its archive written), ArchiveRecreated (written for a reason
+              other than the normal path; 0 in a clean run)
     both      ColdStart (init on the invocation's path), Restore (first after a SnapStart restore)
 """
 

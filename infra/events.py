@@ -4,7 +4,8 @@
 
 Writes one JSON file per event: API Gateway HTTP API (payload format 2.0) requests for every demo
 source of infra/demo-sources.toml (valid, tampered, stale where the scheme has a timestamp), a
-source that does not exist, the Slack url_verification and Discord PING handshakes, GET /health,
+source that does not exist, the Slack url_verification, Discord PING and Meta subscribe (a GET)
+handshakes, GET /health,
 and SQS batches for the worker (one valid, one with a poison record). Signed events go stale (a
 timestamp scheme refuses them after its tolerance, 300 s by default): regenerate them, never edit
 them by hand. `generate(now)` is the importable API: the same `now` gives the same events.
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "events"
 
 WEBHOOK_ROUTE = "POST /webhooks/{source}"
+HANDSHAKE_ROUTE = "GET /webhooks/{source}"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:webhook-work"
 # Schemes whose signature covers a timestamp, so an old delivery is refused (401).
 TIMESTAMPED = {"stripe", "slack", "standard", "discord"}
@@ -49,6 +51,7 @@ USER_AGENTS = {
     "twilio": "TwilioProxy/1.1",
     "gitlab": "GitLab/17.0.0",
     "discord": "Discord-Interactions/1.0 (+https://discord.com)",
+    "meta": "facebookexternalua",
 }
 
 
@@ -205,6 +208,24 @@ def handshake_events(sources: Mapping[str, Source], now: float) -> dict[str, dic
             "version": 1,
         }
         add(discord, "interaction", _json(interaction), "interaction", "application/json")
+    meta = next((s for s in sources.values() if s.scheme.name == "meta"), None)
+    verify_token = getattr(meta.options, "verify_token", None) if meta is not None else None
+    if meta is not None and verify_token is not None:
+        # Meta subscribes a callback URL with a GET: answered with hub.challenge as text.
+        number = str(int(stable_id(now, "meta-subscribe").replace("-", "")[:12], 16))
+        subscribe = (
+            f"hub.mode=subscribe&hub.challenge={number}"
+            f"&hub.verify_token={verify_token.get_secret_value()}"
+        )
+        events[f"{meta.name}-subscribe"] = http_api_event(
+            "GET",
+            f"/webhooks/{meta.name}",
+            now=now,
+            query=subscribe,
+            route_key=HANDSHAKE_ROUTE,
+            path_parameters={"source": meta.name},
+            user_agent=USER_AGENTS["meta"],
+        )
     return events
 
 
@@ -317,7 +338,7 @@ def expected_status(name: str) -> int | None:
     if name.startswith("sqs-"):
         return None
     if name == "health" or name.endswith(
-        ("-url-verification", "-ping", "-slash-command", "-interaction")
+        ("-url-verification", "-ping", "-slash-command", "-interaction", "-subscribe")
     ):
         return 200
     if name == "twilio-valid":  # a form post: acked with the TwiML Twilio expects

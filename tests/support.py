@@ -116,6 +116,18 @@ def emulator_client(service: str, aws_url: str) -> Any:
     )
 
 
+def archive_legacy(s3: Any, bucket: str, envelope: Any, body: bytes) -> None:
+    """An archive as the receiver wrote it before the `.delivery` layout: `.body` + `.json`."""
+    import json
+
+    from handler.store.archive import archive_meta, body_key, meta_key
+
+    at = (envelope.source, envelope.id, envelope.received_at)
+    s3.put_object(Bucket=bucket, Key=body_key(*at), Body=body)
+    meta = json.dumps(archive_meta(envelope), sort_keys=True, default=str).encode()
+    s3.put_object(Bucket=bucket, Key=meta_key(*at), Body=meta)
+
+
 def object_body(s3: Any, bucket: str, key: str) -> bytes:
     return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 

@@ -6,7 +6,7 @@ runs the real receiver and worker on in-process moto, and `webhook_sim.pytest_pl
 fixture (`webhooks`) wherever the project is installed.
 """
 
-from .samples import ENCODINGS, Sample, sample
+from .samples import ENCODINGS, Sample, encodings, sample
 from .senders import SignedDelivery, sign, simulate
 
-__all__ = ["ENCODINGS", "Sample", "SignedDelivery", "sample", "sign", "simulate"]
+__all__ = ["ENCODINGS", "Sample", "SignedDelivery", "encodings", "sample", "sign", "simulate"]

@@ -28,7 +28,7 @@ from handler import wiring
 from handler.aws import AwsClients
 from handler.process.processors import Outcome
 from handler.process.processors.effects import EFFECTS_PREFIX, EffectStore
-from handler.process.worker import Worker
+from handler.process.worker import UNKNOWN_ARRIVAL, Arrival, Worker
 from handler.receive.api import create_app
 from handler.receive.sources import Source
 from handler.settings import Settings
@@ -83,9 +83,14 @@ class _SeeingWorker(Worker):
         super().__init__(dedup, archive)
         object.__setattr__(self, "seen", {})
 
-    def handle(self, envelope: Envelope, prepared: Prepared | None = None) -> Outcome | None:
+    def handle(
+        self,
+        envelope: Envelope,
+        prepared: Prepared | None = None,
+        arrival: Arrival = UNKNOWN_ARRIVAL,
+    ) -> Outcome | None:
         self.seen[envelope.id] = envelope.source
-        return super().handle(envelope, prepared)
+        return super().handle(envelope, prepared, arrival)
 
 
 class WebhookKit:

@@ -3,6 +3,7 @@
     sample("github", "pull_request", delivery_id="...", now=...)           # JSON
     sample("github", "pull_request", ..., encoding="payload")              # payload=<JSON> form
     sample("slack", "slash_command", ..., encoding="form")                 # a slash command
+    sample("zoom", "meeting.started", ...)      # a catalogue sender: webhook_sim/examples/zoom.py
 
 The documents follow the senders' own examples (field names, nesting, sizes), with non-ASCII text
 in the places people type it, and carry the delivery id and event type where each sender puts
@@ -18,6 +19,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from . import published
+from .examples import examples_of
 from .published import FORM, JSON
 
 Encoding = Literal["json", "form", "payload"]
@@ -56,7 +58,18 @@ class Sample:
 
 
 def default_event(scheme: str) -> str:
-    return DEFAULT_EVENTS.get(scheme, "demo.created")
+    if scheme in DEFAULT_EVENTS:
+        return DEFAULT_EVENTS[scheme]
+    examples = examples_of(scheme)
+    return str(examples.DEFAULT_EVENT) if examples is not None else "demo.created"
+
+
+def encodings(scheme: str) -> tuple[Encoding, ...]:
+    """The encodings `scheme`'s sender posts: a built-in's, or its catalogue example module's."""
+    if scheme in ENCODINGS:
+        return ENCODINGS[scheme]
+    examples = examples_of(scheme)
+    return tuple(examples.ENCODINGS) if examples is not None else ("json",)
 
 
 def sample(
@@ -68,11 +81,15 @@ def sample(
     encoding: Encoding | None = None,
 ) -> Sample:
     """A body for `scheme`'s sender; ValueError for an encoding that sender never uses."""
-    encodings = ENCODINGS.get(scheme, ("json",))
-    chosen = encoding or encodings[0]
-    if chosen not in encodings:
-        raise ValueError(f"{scheme} senders do not post {chosen} bodies (they post {encodings})")
+    documented = encodings(scheme)
+    chosen = encoding or documented[0]
+    if chosen not in documented:
+        raise ValueError(f"{scheme} senders do not post {chosen} bodies (they post {documented})")
     event = event_type or default_event(scheme)
+    examples = None if scheme in ENCODINGS else examples_of(scheme)
+    if examples is not None:
+        drawn: Sample = examples.example(event, delivery_id, now, chosen)
+        return drawn
     match scheme, chosen:
         case "slack", "form":
             return Sample(_form(published.slack_slash_command()), FORM, "slash_command")

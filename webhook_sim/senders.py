@@ -22,6 +22,7 @@ from handler.receive.signatures import SignedRequest, VerificationError
 from handler.receive.signatures.twilio import signed_url
 from handler.receive.sources import Source, parse_source
 
+from .examples import examples_of
 from .published import JSON
 from .samples import Encoding, default_event, sample
 
@@ -59,15 +60,22 @@ def configured_source(name: str, config: dict[str, Any]) -> Source:
 
 
 def can_sign(source: Source) -> bool:
-    """Whether we hold the key its sender signs with: a shared secret, or the demo Discord key."""
+    """Whether we hold the key its sender signs with: a shared secret, or a demo key pair's
+    private half (Discord's, or a catalogue sender's whose example module has `signing_secret`)."""
     if source.scheme.sign is not None:
         return True
     return source.scheme.name == "discord" and DEMO_DISCORD_PUBLIC_KEY in source.secrets
 
 
 def new_sender_id(scheme: str) -> str:
-    """An id shaped like the sender's own (Stripe's evt_..., else a UUID)."""
-    return f"evt_{uuid.uuid4().hex}" if scheme == "stripe" else str(uuid.uuid4())
+    """An id shaped like the sender's own (Stripe's evt_..., a catalogue sender's `new_id`, else
+    a UUID)."""
+    if scheme == "stripe":
+        return f"evt_{uuid.uuid4().hex}"
+    examples = examples_of(scheme)
+    if examples is not None and hasattr(examples, "new_id"):
+        return str(examples.new_id())
+    return str(uuid.uuid4())
 
 
 def sign(
@@ -91,6 +99,13 @@ def sign(
     if source.scheme.name == "discord":
         headers = discord_headers(body, now, content_type, discord_seed)
     else:
+        # A sender that signs with a private key: its example module holds the demo key pair.
+        examples = examples_of(source.scheme.name)
+        if examples is not None and hasattr(examples, "signing_secret"):
+            secret = examples.signing_secret(secret or source.secrets[0])
+        if examples is not None and hasattr(examples, "signed_body"):
+            # A sender that signs inside the body (Mailgun): the body carries the signature.
+            body = examples.signed_body(body, secret or source.secrets[0], now, content_type)
         headers = source.sign(
             body,
             url=url,

@@ -1,4 +1,9 @@
-"""The SQS worker: load the body, make sure it is archived, process it once, report failures.
+"""The SQS worker: load the body, archive it, process it once, report failures.
+
+The worker is the archive's writer: one conditional PutObject per delivery (If-None-Match: *)
+from the message, which holds the envelope and the body (or the key of the claim-check object
+the receiver wrote before its ack, already the final archive: then nothing is written). A 412
+means a redelivery found it archived: counted (`ArchiveFound`), not an error.
 
 The worker Lambda (handler/worker_main.py) calls `handle_batch` with a batch; records that fail
 are returned in `batchItemFailures` so only they are retried (and, after the queue's
@@ -29,10 +34,10 @@ from handler.logs import logger
 from handler.process.processors.effects import EffectStore
 from handler.retries import DEFAULT_BACKOFF, Backoff, retry
 from handler.settings import Settings
-from handler.store.archive import Archive, meta_key
+from handler.store.archive import Archive
 from handler.store.dedup import DedupTable, Hold, dedup_key
 from handler.store.leases import check_lease, queue_timing
-from handler.store.queue import Envelope, WorkQueue
+from handler.store.queue import LATE_ATTRIBUTE, Envelope, WorkQueue
 
 from .destinations import WAKE_UP_PREFIX
 from .processors import Event, Outcome, find_processor
@@ -55,6 +60,38 @@ class BodyMismatch(Exception):
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """What the SQS record says about a message beside its envelope."""
+
+    # SentTimestamp in seconds: when the receiver's message landed (None: not a fresh arrival,
+    # such as a release from quarantine, or unknown).
+    sent_at: float | None = None
+    replayed: bool = False  # sent by `webhooks replay`: read from the archive, never re-written
+
+    @classmethod
+    def of(cls, record: SQSRecord) -> Arrival:
+        sent = (record.raw_event.get("attributes") or {}).get("SentTimestamp")
+        late = LATE_ATTRIBUTE in (record.message_attributes or {})
+        return cls(
+            sent_at=int(sent) / 1000 if sent and not late else None,
+            replayed=metrics.is_replay(record.message_attributes),
+        )
+
+
+# A message known by its envelope only (a test, a direct call): no SentTimestamp, not a replay.
+UNKNOWN_ARRIVAL = Arrival()
+
+
+def ack_ms(envelope: Envelope, arrival: Arrival) -> float | None:
+    """Verification to the message landing in SQS: under ACK_POLICY=durable the ack follows
+    at once, so the console's latency chart reads it as the ack latency (README). Kept in the
+    archive's meta, where it costs no write of its own."""
+    if arrival.sent_at is None:
+        return None
+    return max(0.0, (arrival.sent_at - envelope.received_at.timestamp()) * 1000)
+
+
+@dataclass(frozen=True)
 class Worker:
     dedup: DedupTable
     archive: Archive
@@ -66,7 +103,12 @@ class Worker:
     queue: WorkQueue | None = None
     forwarder: Forwarder | None = None  # set when a source has destinations
 
-    def handle(self, envelope: Envelope, prepared: Prepared | None = None) -> Outcome | None:
+    def handle(
+        self,
+        envelope: Envelope,
+        prepared: Prepared | None = None,
+        arrival: Arrival = UNKNOWN_ARRIVAL,
+    ) -> Outcome | None:
         """`prepared`: the batch's forwarding step already done for this record (batch.py)."""
         log = {"delivery_id": envelope.id, "source": envelope.source}
         if prepared is not None:
@@ -75,7 +117,7 @@ class Worker:
             assert prepared.body is not None
             body = prepared.body
         else:
-            body = self.load_and_archive(envelope)
+            body = self.load_and_archive(envelope, arrival)
             if self.forwarder is not None:
                 # Independent of the processor: each destination's record makes a repeat a no-op.
                 self.forwarder.forward_delivery(envelope, body)
@@ -128,26 +170,42 @@ class Worker:
             logger.warning("processing lease was lost before the outcome was recorded", extra=log)
         return outcome
 
-    def load_and_archive(self, envelope: Envelope) -> bytes:
+    def load_and_archive(self, envelope: Envelope, arrival: Arrival = UNKNOWN_ARRIVAL) -> bytes:
         body = self.load_body(envelope)
-        self.ensure_archived(envelope, body)
+        if not arrival.replayed:  # a replay was read from the archive: it is there
+            self.archive_once(envelope, body, arrival)
         return body
 
     def load_body(self, envelope: Envelope) -> bytes:
         inline = envelope.inline_body()
-        body = inline if inline is not None else self.archive.get(str(envelope.body_key))
+        body = inline if inline is not None else self.archive.body(str(envelope.body_key))
         if hashlib.sha256(body).hexdigest() != envelope.body_sha256:
             raise BodyMismatch(f"delivery {envelope.id}: the body does not match its sha256")
         return body
 
-    def ensure_archived(self, envelope: Envelope, body: bytes) -> None:
-        """The receiver archives after its response; if that was lost, archive it here."""
-        if self.archive.exists(meta_key(envelope.source, envelope.id, envelope.received_at)):
-            return
-        logger.info("re-creating the archive", extra={"delivery_id": envelope.id})
-        # A claim-check body was just read from its archive key: only the meta is missing.
-        written = envelope.body_key is not None
-        self.archive.record(envelope, body, body_written=written, only_new=True)
+    def archive_once(self, envelope: Envelope, body: bytes, arrival: Arrival) -> None:
+        """Archive the delivery, unless its message points at its archive already (the
+        claim-check). Never over an existing object: found there, it is counted."""
+        reason = None
+        if envelope.body_key is not None:
+            if not envelope.body_key.endswith(".body"):
+                return  # the receiver's claim-check object is the final archive
+            # A message sent before the `.delivery` layout: its raw `.body` claim-check has no
+            # meta beside it unless the old receiver's after-response work wrote one.
+            reason = "claim-check in the layout before .delivery"
+        if reason is not None:
+            logger.warning(
+                "re-creating the archive", extra={"delivery_id": envelope.id, "reason": reason}
+            )
+            metrics.emit({"ArchiveRecreated": 1}, source=envelope.source)
+        if not self.archive.write(envelope, body, ack_ms=ack_ms(envelope, arrival)):
+            # A redelivery (a failed attempt, a second message after a re-claim): one line and
+            # one count, never a second write.
+            logger.info(
+                "archive found; not written again",
+                extra={"delivery_id": envelope.id, "archive": "found"},
+            )
+            metrics.emit({"ArchiveFound": 1}, source=envelope.source)
 
     def handle_record(self, record: SQSRecord, prepared: Prepared | None = None) -> Outcome | None:
         if record.body.startswith(WAKE_UP_PREFIX):
@@ -161,13 +219,13 @@ class Worker:
         except ValidationError as error:
             self.record_failed(record, None, error)
             raise
-        replayed = metrics.is_replay(record.message_attributes)
+        arrival = Arrival.of(record)
         with (
             metrics.delivery_log_keys(delivery_id=envelope.id, source=envelope.source),
-            metrics.processing(envelope.source, replayed=replayed),
+            metrics.processing(envelope.source, replayed=arrival.replayed),
         ):
             try:
-                return self.handle(envelope, prepared)
+                return self.handle(envelope, prepared, arrival)
             except DeliveryBusy as busy:
                 self.defer(record, busy.lease_until)
                 self.record_failed(record, envelope, busy)
@@ -281,9 +339,14 @@ def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> 
     # The batch's forwards first, side by side (destinations/batch.py); then the records in order.
     from handler.process.destinations.batch import prepare_batch
 
-    records = event.get("Records") or []
-    messages = [(str(r.get("messageId", "")), str(r.get("body", ""))) for r in records]
-    prepared = prepare_batch(messages, worker.load_and_archive, worker.forwarder)
+    records = [SQSRecord(r) for r in event.get("Records") or []]
+    messages = [(r.message_id, r.body) for r in records]
+    arrivals = {r.message_id: Arrival.of(r) for r in records}
+
+    def load(message_id: str, envelope: Envelope) -> bytes:
+        return worker.load_and_archive(envelope, arrivals[message_id])
+
+    prepared = prepare_batch(messages, load, worker.forwarder)
 
     def handle(record: SQSRecord) -> Outcome | None:
         return worker.handle_record(record, prepared.get(record.message_id))

@@ -1,15 +1,16 @@
-"""The HTTP front door: POST /webhooks/{source} and GET /health, errors as JSON.
+"""The HTTP front door: POST /webhooks/{source}, GET/HEAD /webhooks/{source} (the handshakes
+some senders make before they send anything) and GET /health, errors as JSON.
 
 The route reads the raw body (bounded), hands it to the Receiver, answers, and schedules the
-work after the ack (the archive; under ACK_POLICY=instant the hand-off too; the per-minute counts
-of duplicates and refusals, handler/store/tally.py) as a FastAPI background task. Under uvicorn
-those run after the response is sent; on Lambda, `after_response` takes them
-(handler/receive/lambda_ext.py) so that the handler returns first.
+work after the ack (under ACK_POLICY=instant the hand-off; the per-minute counts of duplicates
+and refusals, handler/store/tally.py) as a FastAPI background task. Under uvicorn those run after
+the response is sent; on Lambda, `after_response` takes them (handler/receive/lambda_ext.py) so
+that the handler returns first. A delivery accepted under ACK_POLICY=durable leaves no work
+after its ack: the worker archives it from its message.
 """
 
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
 from typing import Any, Protocol
 
 from fastapi import BackgroundTasks, FastAPI, Request
@@ -46,6 +47,8 @@ def rejection(source: str, error: VerificationError) -> JSONResponse:
 
 def reply_response(reply: Reply, headers: dict[str, str] | None = None) -> Response:
     """A sender-shaped answer: a handshake, or the ack a sender requires."""
+    if reply.headers:
+        headers = {**reply.headers, **(headers or {})}
     if reply.body is None:
         return Response(status_code=reply.status, headers=headers)
     if isinstance(reply.body, str):
@@ -180,11 +183,36 @@ def create_app(
             background_tasks.add_task(receiver.after_duplicate, result)
             return acknowledgement(result, 200, "duplicate")
         logger.info("accepted", extra={"bytes": len(body)})
-        ack_ms = metrics.delivery_acked(source, duplicate=False, started=started)
-        # The archive after the response (a plain task: a dependency for it cost ~60 µs a call),
-        # with the ack latency in its meta: the console's latency chart reads it there.
-        background_tasks.add_task(receiver.after_ack, replace(result, ack_ms=ack_ms))
+        metrics.delivery_acked(source, duplicate=False, started=started)
+        if not result.handed_off:
+            # ACK_POLICY=instant: the hand-off after the response (a plain task: a dependency
+            # for it cost ~60 µs a call).
+            background_tasks.add_task(receiver.after_ack, result)
         return acknowledgement(result, 202, "accepted")
+
+    @app.api_route("/webhooks/{source}", methods=["GET", "HEAD"])
+    async def answer_handshake(source: str, request: Request) -> Response:
+        """Handshakes that come as a GET (Meta's hub.challenge, Dropbox, Okta) or a HEAD
+        (Trello): answered by the source's sender, never enqueued; 405 for a source whose
+        sender has none."""
+        receiver.source(source)  # 404 for an unknown source
+        signed = signed_request(request, b"")
+        try:
+            answered = receiver.handshake(source, signed)
+        except VerificationError as error:
+            response = rejection(source, error)
+            # In the route: on Lambda the deferring route class moves this after the response.
+            response.background = BackgroundTask(receiver.count, *refusal(source, error.reason))
+            return response
+        if answered is None:
+            return error_response(
+                405,
+                "method_not_allowed",
+                f"source {source!r} answers no handshake on {request.method}; deliveries are POSTs",
+                {"Allow": "POST"},
+            )
+        logger.info("handshake answered", extra={"method": request.method})
+        return reply_response(answered.reply)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:

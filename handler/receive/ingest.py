@@ -2,11 +2,13 @@
 
 ACK_POLICY=durable (the default): the ack promises durability: a 2xx goes out only once the
 delivery's SQS message exists (or a previous copy's does). Anything that fails before that raises
-HandoffFailed, which the app turns into 503 + Retry-After so the sender tries again.
+HandoffFailed, which the app turns into 503 + Retry-After so the sender tries again. Two round
+trips before the ack (claim, message; a large body's claim-check object first), none after it:
+the worker archives the delivery from its message (README, "How one delivery flows").
 
-ACK_POLICY=instant: the ack follows verification; claim, message and archive run after the
-response (`after_ack`), with retries. Faster, but a process that dies before they finish loses
-a delivery the sender believes was received.
+ACK_POLICY=instant: the ack follows verification; claim and message run after the response
+(`after_ack`), with retries. Faster, but a process that dies before they finish loses a
+delivery the sender believes was received.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from typing import TypeVar
 
 from handler import metrics
 from handler.aws import AWS_ERRORS, error_code
-from handler.errors import DeliveryInFlight, HandoffFailed, UnknownSource
+from handler.errors import HandoffFailed, UnknownSource
 from handler.logs import logger
 from handler.retries import DEFAULT_BACKOFF, Backoff, retry
 from handler.settings import Settings
-from handler.store.archive import Archive, body_key
+from handler.store.archive import Archive, ArchiveConflict, ArchiveFormatError, delivery_key
 from handler.store.dedup import Claim, DedupTable, dedup_key, delivery_facts
 from handler.store.queue import Envelope, WorkQueue
 from handler.store.tally import DUPLICATE, Tally
@@ -36,14 +38,27 @@ from .sources import Source
 
 T = TypeVar("T")
 
+# What makes a hand-off fail (503 before the ack): AWS, or a claim-check id already archived with
+# other bytes.
+HANDOFF_ERRORS = (*AWS_ERRORS, ArchiveConflict, ArchiveFormatError)
+
 # Sender ids become S3 keys and DynamoDB keys: anything else is replaced by a hash of the body.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:=+-]{0,127}$")
 
 # Never archived or forwarded: they authenticate someone to us, they are not part of the event.
 # GitLab's X-Gitlab-Token is the secret itself, not a signature: it is never stored either, so a
 # GitLab delivery cannot be re-verified from the archive (replay it with --no-verify).
+# Okta's token rides in Authorization (never stored either); Asana's X-Hook-Secret is its signing
+# secret, only ever sent in the handshake.
 CREDENTIAL_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "x-amz-security-token", "x-gitlab-token"}
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "x-amz-security-token",
+        "x-gitlab-token",
+        "x-hook-secret",
+    }
 )
 
 
@@ -67,15 +82,14 @@ class Accepted:
     envelope: Envelope
     body: bytes
     duplicate: bool = False
-    body_archived: bool = False  # the claim-check already wrote the body before the ack
     handed_off: bool = True  # False under ACK_POLICY=instant: claim and message come after
     reply: Reply | None = None  # the ack the sender requires in place of ours (Verified.ack)
-    ack_ms: float | None = None  # request to ack, set by the route: archived with the meta
 
 
 @dataclass(frozen=True)
 class Handshake:
-    """A verified handshake (Slack challenge, Discord PING) answered directly, never enqueued."""
+    """A handshake (Slack's challenge, Discord's PING, Meta's GET, Zoom's url_validation...)
+    answered directly, never enqueued."""
 
     reply: Reply
 
@@ -121,7 +135,10 @@ class Receiver:
             return checked
         envelope, ack = checked
         if durable:
-            accepted = self.hand_off(envelope, request.body, self.clock())
+            # A release from quarantine (`received_at` given) is not a fresh arrival: its message
+            # says so, and the worker keeps no ack latency for it.
+            late = received_at is not None
+            accepted = self.hand_off(envelope, request.body, self.clock(), late=late)
         else:
             accepted = Accepted(envelope, request.body, handed_off=False)
         return replace(accepted, reply=ack) if ack else accepted
@@ -133,11 +150,27 @@ class Receiver:
         sender requires, or the handshake to answer. Raises the scheme's VerificationError."""
         source = self.source(source_name)
         now = self.clock() if received_at is None else received_at
+        answered = self.handshake(source_name, request, now)
+        if answered is not None:  # Asana's first POST: a handshake, not a delivery
+            return answered
         verified = source.scheme.verify(request, source.secrets, source.options, now)
         if verified.reply is not None:
             return Handshake(verified.reply)
         envelope = self.envelope(source, request, verified.event_type, verified.sender_id, now)
         return envelope, verified.ack
+
+    def handshake(
+        self, source_name: str, request: SignedRequest, now: float | None = None
+    ) -> Handshake | None:
+        """The answer to a handshake that is not a signed delivery (a GET, a HEAD, Asana's
+        X-Hook-Secret), checked by the sender's own rule; None when `request` is not one.
+        Raises the scheme's VerificationError (HandshakeRefused: a wrong verify token)."""
+        source = self.source(source_name)
+        if source.scheme.handshake is None:
+            return None
+        when = self.clock() if now is None else now
+        reply = source.scheme.handshake(request, source.secrets, source.options, when)
+        return None if reply is None else Handshake(reply)
 
     def envelope(
         self,
@@ -161,11 +194,20 @@ class Receiver:
             body_sha256=digest,
             body_size=len(request.body),
             body_b64=None if large else base64.b64encode(request.body).decode(),
-            body_key=body_key(source.name, identifier, received_at) if large else None,
+            body_key=delivery_key(source.name, identifier, received_at) if large else None,
         )
 
-    def hand_off(self, envelope: Envelope, body: bytes, now: float) -> Accepted:
-        """One conditional claim, then one SQS message; only then is the delivery acknowledged."""
+    def hand_off(
+        self, envelope: Envelope, body: bytes, now: float, *, late: bool = False
+    ) -> Accepted:
+        """One conditional claim, then one SQS message; only then is the delivery acknowledged.
+
+        No write follows the message: the claim stays "claimed" until a worker holds it. So a
+        copy that finds a live claim cannot tell an owner still handing off (or dead before
+        its message) from one that enqueued and acked: it sends its own message and is
+        answered as a duplicate, durable through that message whatever became of the owner.
+        The worker's hold gives the two messages one effect (README, "How one delivery
+        flows")."""
         key = dedup_key(envelope.source, envelope.id)
         log = {"delivery_id": envelope.id, "source": envelope.source}
         try:
@@ -175,48 +217,23 @@ class Receiver:
             raise self._unavailable() from None
         if claim is Claim.DUPLICATE:
             return Accepted(envelope, body, duplicate=True)
-        if claim is Claim.IN_FLIGHT:
-            raise DeliveryInFlight(
-                "another copy of this delivery is being accepted; retry shortly",
-                retry_after=self.settings.retry_after_seconds,
-            )
         try:
-            self._enqueue(envelope, body)
-        except AWS_ERRORS as error:
+            self._enqueue(envelope, body, late=late)
+        except HANDOFF_ERRORS as error:
             logger.error("hand-off failed", extra={**log, "aws_error": error_code(error)})
-            self._release(key, token, log)
+            if claim is Claim.CLAIMED:
+                self._release(key, token, log)
             raise self._unavailable() from None
-        try:
-            self.dedup.mark_enqueued(key, token)
-        except AWS_ERRORS as error:
-            # Durable already: a later copy may re-enqueue once the lease ends; the worker dedups.
-            logger.warning("mark enqueued failed", extra={**log, "aws_error": error_code(error)})
-        return Accepted(envelope, body, body_archived=envelope.body_key is not None)
+        if claim is Claim.IN_FLIGHT:
+            logger.info("copy of a delivery in flight: enqueued again", extra=log)
+            return Accepted(envelope, body, duplicate=True)
+        return Accepted(envelope, body)
 
     def after_ack(self, accepted: Accepted) -> None:
-        """Everything that runs after the response: the hand-off under `instant`, the archive."""
-        if accepted.handed_off:
-            self.archive_delivery(accepted)
-        else:
+        """After the response, under ACK_POLICY=instant only: the hand-off. (Under durable
+        nothing is left to do: the worker archives the delivery from its message.)"""
+        if not accepted.handed_off:
             self.hand_off_after_ack(accepted)
-
-    def archive_delivery(self, accepted: Accepted) -> None:
-        """Runs after the response. A failure loses nothing: the worker re-creates the archive."""
-        try:
-            self._retry(
-                lambda: self.archive.record(
-                    accepted.envelope,
-                    accepted.body,
-                    body_written=accepted.body_archived,
-                    ack_ms=accepted.ack_ms,
-                )
-            )
-        except AWS_ERRORS as error:
-            logger.warning(
-                "archive failed; the worker will re-create it",
-                extra={"delivery_id": accepted.envelope.id, "aws_error": error_code(error)},
-            )
-            metrics.emit({"ArchiveFailed": 1}, source=accepted.envelope.source)
 
     def hand_off_after_ack(self, accepted: Accepted) -> None:
         """ACK_POLICY=instant: the sender has its 202 already; make the delivery durable now."""
@@ -243,7 +260,7 @@ class Receiver:
         # owner may die before enqueueing. Enqueue anyway: the worker's hold gives one effect.
         try:
             self._retry(lambda: self._enqueue(envelope, body))
-        except AWS_ERRORS as error:
+        except HANDOFF_ERRORS as error:
             logger.error(
                 "acknowledged delivery lost: hand-off failed after retries",
                 extra={**log, "aws_error": error_code(error)},
@@ -252,14 +269,8 @@ class Receiver:
             if claim is Claim.CLAIMED:
                 self._release(key, token, log)
             return
-        if claim is Claim.CLAIMED:
-            try:
-                self.dedup.mark_enqueued(key, token)
-            except AWS_ERRORS as error:
-                logger.warning(
-                    "mark enqueued failed", extra={**log, "aws_error": error_code(error)}
-                )
-        self.archive_delivery(replace(accepted, body_archived=envelope.body_key is not None))
+        if claim is Claim.IN_FLIGHT:  # a copy, as under durable: counted as one
+            self.after_duplicate(accepted)
 
     def after_duplicate(self, accepted: Accepted) -> None:
         """After a duplicate's ack: counted on its record and per minute; best effort."""
@@ -278,10 +289,26 @@ class Receiver:
             self.tally.add(source, counter, at)
             self.tally.flush()
 
-    def _enqueue(self, envelope: Envelope, body: bytes) -> None:
+    def _enqueue(self, envelope: Envelope, body: bytes, *, late: bool = False) -> None:
         if envelope.body_key is not None:
-            self.archive.put_body(envelope.body_key, body)
-        self.queue.send(envelope)
+            self._claim_check(envelope, body)
+        self.queue.send(envelope, released_late=late)
+
+    def _claim_check(self, envelope: Envelope, body: bytes) -> None:
+        """A body too large for a message goes to its final archive object first (so the
+        worker writes nothing more). Found there already (a hand-off retried after a failed
+        message, or a re-claim after the lease): the same bytes do, other bytes under the same
+        id and day cannot be archived without overwriting, so the hand-off fails (503)."""
+        assert envelope.body_key is not None
+        if self.archive.write(envelope, body):
+            return
+        archived = self.archive.read_meta(envelope.body_key)
+        if archived.get("body_sha256") != envelope.body_sha256:
+            logger.error(
+                "another body is archived under this delivery id",
+                extra={"delivery_id": envelope.id, "source": envelope.source},
+            )
+            raise ArchiveConflict(envelope.body_key)
 
     def _retry(self, call: Callable[[], T]) -> T:
         return retry(call, backoff=self.backoff, retry_on=AWS_ERRORS, sleep=self.sleep)

@@ -29,7 +29,7 @@ from handler.errors import ConfigError
 from handler.receive.signatures.standard import decode_secret
 from handler.settings import Settings
 
-from .signatures import SCHEMES, Scheme, SchemeOptions, SigningInput
+from .signatures import Scheme, SchemeOptions, SigningInput, scheme_named, scheme_names
 
 if TYPE_CHECKING:
     from handler.process.destinations.config import Destination
@@ -149,15 +149,22 @@ def parse_source(
         raise ConfigError(f"{where}: expected a table of settings")
     fields = dict(raw)
     scheme_name = fields.pop("scheme", None)
-    if scheme_name not in SCHEMES:
-        raise ConfigError(f"{where}: field 'scheme': expected one of {', '.join(sorted(SCHEMES))}")
-    scheme = SCHEMES[scheme_name]
+    # Loads a catalogue sender's module now, and only this one (handler/receive/senders).
+    scheme = scheme_named(scheme_name) if isinstance(scheme_name, str) else None
+    if scheme is None:
+        raise ConfigError(f"{where}: field 'scheme': expected one of {', '.join(scheme_names())}")
     secrets = fields.pop("secrets", None)
     if not isinstance(secrets, list) or not secrets:
         raise ConfigError(f"{where}: field 'secrets': expected a non-empty list")
     if not all(isinstance(secret, str) and secret for secret in secrets):
         raise ConfigError(f"{where}: field 'secrets': every entry must be a non-empty string")
     raw_destinations = fields.pop("destinations", [])
+    for option in scheme.secret_options:  # secrets that are options (Meta's verify_token)
+        if isinstance(fields.get(option), str):
+            try:
+                fields[option] = resolve_reference(fields[option], resolve_aws, env)
+            except ConfigError as error:
+                raise ConfigError(f"{where}: field {option!r}: {error}") from None
     try:
         options = scheme.options.model_validate(fields)
     except ValidationError as error:

@@ -1,7 +1,13 @@
 """Exactly-once bookkeeping in one DynamoDB item per delivery, changed only by conditional writes.
 
-    claimed ──(message sent)──▶ enqueued ──(worker)──▶ processing ──▶ processed
-       │ lease expired: a retry may claim again          │ lease expired: another worker may retry
+    claimed ──(worker)──▶ processing ──▶ processed
+       │                      │ failed: back to "enqueued" (the message returns)
+       │                      │ lease expired: another worker may retry
+       │ lease expired: a retry may claim again (and enqueue a second message)
+
+The receiver writes nothing after its message (no "enqueued" mark): a claimed record stays
+"claimed" until a worker holds it. "enqueued" means a message waits for a retry (a processor
+failed, or a replay reset the record).
 
 Check-then-write would let two concurrent copies both pass; every transition here is a single
 conditional write, and a claim or processing hold carries a lease so that an owner that died does
@@ -32,7 +38,7 @@ if TYPE_CHECKING:
 class Claim(Enum):
     CLAIMED = "claimed"  # ours: hand it off, then ack
     DUPLICATE = "duplicate"  # already durable or done: ack as a duplicate
-    IN_FLIGHT = "in_flight"  # another copy holds a live claim: ask the sender to retry
+    IN_FLIGHT = "in_flight"  # another copy holds a live claim: enqueue this one too
 
 
 class Hold(Enum):
@@ -137,10 +143,6 @@ class DedupTable:
                 return Claim.CLAIMED, token
             return (Claim.IN_FLIGHT if status == CLAIMED else Claim.DUPLICATE), token
         return Claim.CLAIMED, token
-
-    def mark_enqueued(self, key: str, token: str) -> None:
-        """Best effort: once the message is in SQS the delivery is durable whatever this says."""
-        self._update_if_owner(key, token, "SET #status = :status REMOVE lease_until", ENQUEUED)
 
     def release(self, key: str, token: str) -> None:
         """Give a claim back after a failed hand-off, so the sender's retry is not blocked."""

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 # The message attribute naming who replayed a delivery (metrics.is_replay reads it).
 REPLAY_ATTRIBUTE = "replayed_by"
+# On a delivery handed off long after it arrived (released from quarantine): the time from its
+# arrival to the message is no ack latency (the worker's `ack_ms`).
+LATE_ATTRIBUTE = "released_late"
 
 
 class Envelope(BaseModel):
@@ -43,15 +46,20 @@ class WorkQueue:
     sqs: SQSClient
     url: str
 
-    def send(self, envelope: Envelope, replayed_by: str | None = None) -> str:
+    def send(
+        self, envelope: Envelope, replayed_by: str | None = None, *, released_late: bool = False
+    ) -> str:
         """`replayed_by`: who re-sent an archived delivery (`webhooks replay`), so the worker
-        counts it as a replay, not a new delivery."""
+        counts it as a replay, not a new delivery (and reads it from the archive, written
+        already). `released_late`: see LATE_ATTRIBUTE."""
         attributes: dict[str, MessageAttributeValueTypeDef] = {
             "source": {"DataType": "String", "StringValue": envelope.source},
             "event_type": {"DataType": "String", "StringValue": envelope.event_type[:256]},
         }
         if replayed_by is not None:
             attributes[REPLAY_ATTRIBUTE] = {"DataType": "String", "StringValue": replayed_by}
+        if released_late:
+            attributes[LATE_ATTRIBUTE] = {"DataType": "String", "StringValue": "quarantine"}
         response = self.sqs.send_message(
             QueueUrl=self.url,
             MessageBody=envelope.model_dump_json(exclude_none=True),

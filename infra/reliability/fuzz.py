@@ -57,6 +57,13 @@ SIGNATURE_HEADERS = (
     "x-delivery-id",
     "x-github-delivery",
     "idempotency-key",
+    "x-zm-signature",
+    "x-zm-request-timestamp",
+    "twitch-eventsub-message-signature",
+    "twitch-eventsub-message-timestamp",
+    "twitch-eventsub-message-id",
+    "x-hub-signature",
+    "sentry-hook-signature",
 )
 
 # Headers our signer sends that no signature covers (or that we conservatively treat so).
@@ -75,6 +82,16 @@ UNSIGNED_HEADERS = frozenset(
         "x-delivery-id",
         "x-event-type",
         "webhook-id",
+        # Catalogue senders: ids, types and message kinds beside the signature.
+        "x-zm-trackingid",
+        "twitch-eventsub-message-type",
+        "twitch-eventsub-subscription-type",
+        "twitch-eventsub-subscription-version",
+        "twitch-eventsub-message-retry",
+        "x-event-key",
+        "x-request-uuid",
+        "sentry-hook-resource",
+        "request-id",
     }
 )
 
@@ -279,7 +296,15 @@ class CaseFactory:
             if delivery.source == "twilio":
                 return None  # the URL's bodySHA256 then mismatches: covered by variant 2
         elif variant == 1:  # a stale timestamp, re-signed with the real secret
-            if delivery.source in ("github", "shopify", "rotating", "internal", "twilio"):
+            if delivery.source in (
+                "github",
+                "shopify",
+                "rotating",
+                "internal",
+                "twilio",
+                "bitbucket",
+                "sentry",
+            ):
                 return None  # these schemes sign no timestamp
             path, headers = self.signer.sign(delivery, now=time.time() - 3600)
         elif variant == 2:  # signed with a secret we do not hold

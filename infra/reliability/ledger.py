@@ -1,10 +1,11 @@
 """Reconcile what the senders were told with what the system did.
 
-Every delivery that got a 2xx must be archived byte-exact (ETag = MD5 of the body for every one,
-a full read-back of a sample) and have exactly one effect; one that never got a 2xx may be
-missing, but may not have two effects either. Effects come from the effects file written by the
-workers (infra/reliability/effects.py). Every delivery counted as lost or doubled comes with its
-evidence (infra/reliability/evidence.py), so that a failure explains itself.
+Every delivery that got a 2xx must be archived byte-exact (a `.delivery` object: read back, every
+one, through the product's own reader; the pair of the layout before it: ETag = MD5 of the body
+for every one, a full read-back of a sample) and have exactly one effect; one that never got a
+2xx may be missing, but may not have two effects either. Effects come from the effects file
+written by the workers (infra/reliability/effects.py). Every delivery counted as lost or doubled
+comes with its evidence (infra/reliability/evidence.py), so that a failure explains itself.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from handler.store.archive import Archive, ArchiveFormatError
 
 from .evidence import flatten, log_mentions, read_journal, verdict
 from .senders import Delivery
@@ -84,7 +88,8 @@ def queue_depth(stack: Stack, url: str) -> int:
 
 
 def archive_index(stack: Stack) -> dict[str, dict[str, str]]:
-    """'source#id' -> {"body": etag, "json": etag, "body_key": key, ...} under archive/."""
+    """'source#id' -> {"delivery": etag, "delivery_key": key} (or, in the layout before it,
+    {"body": etag, "json": etag, "body_key": key, ...}) under archive/."""
     assert stack.resources is not None
     s3 = stack.client("s3")
     index: dict[str, dict[str, str]] = defaultdict(dict)
@@ -96,9 +101,26 @@ def archive_index(stack: Stack) -> dict[str, dict[str, str]]:
                 continue
             source, name = parts[1], parts[5]
             delivery_id, _, suffix = name.rpartition(".")
+            if suffix not in ("delivery", "body", "json"):
+                continue
             index[f"{source}#{delivery_id}"][suffix] = item["ETag"].strip('"')
             index[f"{source}#{delivery_id}"][suffix + "_key"] = item["Key"]
     return index
+
+
+def read_archived(stack: Stack, keys: list[str]) -> dict[str, bytes | None]:
+    """Each `.delivery` object's body as the product's reader returns it (None: unreadable)."""
+    assert stack.resources is not None
+    archive = Archive(stack.client("s3"), stack.resources.bucket)
+
+    def body(key: str) -> bytes | None:
+        try:
+            return archive.read(key).body
+        except ArchiveFormatError:
+            return None
+
+    with ThreadPoolExecutor(8) as pool:
+        return dict(zip(keys, pool.map(body, keys), strict=True))
 
 
 @dataclass
@@ -151,6 +173,14 @@ def reconcile(
     s3 = stack.client("s3")
     rng = random.Random(7)
     sampled = set(rng.sample(range(len(deliveries)), min(sample, len(deliveries))))
+    archived_bodies = read_archived(
+        stack,
+        [
+            index[d.key]["delivery_key"]
+            for d in deliveries
+            if d.acked and "delivery" in index.get(d.key, {})
+        ],
+    )
     suspects: list[tuple[Delivery, str, str]] = []  # (delivery, lost|doubled, problems)
     for position, delivery in enumerate(deliveries):
         cell = by_cell[delivery.cell]
@@ -171,9 +201,15 @@ def reconcile(
             # An effect is what counts: its "processed" record may be in DynamoDB even when the
             # worker never saw the write acknowledged (reset after forwarding), so no commit line.
             not_processed = not effects.effects.get(delivery.key)
-            not_archived = "body" not in archived or "json" not in archived
-            mismatch = not not_archived and archived["body"] != delivery.md5
-            if not not_archived and position in sampled:
+            if "delivery" in archived:  # one object: its body read back, for every delivery
+                not_archived = False
+                stored_body = archived_bodies.get(archived["delivery_key"])
+                mismatch = stored_body != delivery.body
+                total.sampled_bytes_checked += 1
+            else:
+                not_archived = "body" not in archived or "json" not in archived
+                mismatch = not not_archived and archived["body"] != delivery.md5
+            if "delivery" not in archived and not not_archived and position in sampled:
                 stored = s3.get_object(Bucket=stack.resources.bucket, Key=archived["body_key"])
                 mismatch = mismatch or stored["Body"].read() != delivery.body
                 total.sampled_bytes_checked += 1

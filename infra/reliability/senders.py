@@ -27,6 +27,19 @@ from .stack import HOST, ROTATING_SECRET
 # A key the demo Discord source does not trust: deliveries signed with a wrong "secret".
 OTHER_DISCORD_SEED = b"\x07" * 32
 
+# Catalogue senders (handler/receive/senders) the harness sends too (sources: stack.CATALOGUE).
+CATALOGUE_SOURCES = (
+    "zoom",
+    "twitch",
+    "bitbucket",
+    "sentry",
+    # The catalogue's second half: an id header, a form-or-JSON signer, a rotation header, a
+    # "t=,v1=" timestamped one.
+    "razorpay",
+    "gitea",
+    "pagerduty",
+    "mux",
+)
 SENDER_SOURCES = (
     "github",
     "stripe",
@@ -38,6 +51,7 @@ SENDER_SOURCES = (
     "discord",
     "internal",
     "rotating",
+    *CATALOGUE_SOURCES,
 )
 
 
@@ -90,6 +104,11 @@ def make_delivery(source: str, cell: str, rng: random.Random, size: int = 0) -> 
     elif source == "discord":
         discord = {"version": 1, "type": 1, "event": {"type": event_type}, "n": unique}
         body = json.dumps({**discord, "pad": pad}, ensure_ascii=False)
+    elif source in CATALOGUE_SOURCES:
+        # Catalogue senders (handler/receive/senders) whose id rides in a header the signer sets;
+        # Zoom reads the type from the body's "event".
+        document = {"event": event_type, "n": unique, "pad": pad}
+        body = json.dumps(document, ensure_ascii=False)
     elif source == "twilio" and rng.random() < 0.5:
         # A form post, as Twilio sends for an incoming SMS: acked with TwiML, not our JSON.
         sms = {"MessageSid": f"SM{unique}", "SmsStatus": "received", "Body": pad or "hi"}

@@ -43,6 +43,41 @@ secrets = ["env:RELIABILITY_ROTATING_SECRET", "reliability-old-rotating-secret"]
 """
 ROTATING_SECRET = "reliability-new-rotating-secret"
 
+# Catalogue senders the harness sends too (infra/reliability/senders.py, CATALOGUE_SOURCES).
+CATALOGUE = """
+[sources.zoom]
+scheme = "zoom"
+secrets = ["reliability-zoom-secret-token"]
+
+[sources.twitch]
+scheme = "twitch"
+secrets = ["reliability-twitch-eventsub-secret"]
+
+[sources.bitbucket]
+scheme = "bitbucket"
+secrets = ["reliability-bitbucket-secret"]
+
+[sources.sentry]
+scheme = "sentry"
+secrets = ["reliability-sentry-client-secret"]
+
+[sources.razorpay]
+scheme = "razorpay"
+secrets = ["reliability-razorpay-webhook-secret"]
+
+[sources.gitea]
+scheme = "gitea"
+secrets = ["reliability-gitea-webhook-secret"]
+
+[sources.pagerduty]
+scheme = "pagerduty"
+secrets = ["reliability-pagerduty-subscription-secret"]
+
+[sources.mux]
+scheme = "mux"
+secrets = ["reliability-mux-signing-secret"]
+"""
+
 # Short leases and timeouts: a SIGKILLed owner stops blocking retries within seconds.
 HARNESS_SETTINGS = {
     "CLAIM_LEASE_SECONDS": "2",
@@ -116,7 +151,7 @@ class Stack:
         sources = self.workdir / "sources.toml"
         shutil.copy(DEMO_SOURCES, sources)
         with sources.open("a") as handle:
-            handle.write(ROTATING + self.extra_sources)
+            handle.write(ROTATING + CATALOGUE + self.extra_sources)
         # One moto server per service: moto is CPU-bound on one core (GIL) and is the
         # bottleneck of the whole stack; three processes let S3, SQS and DynamoDB overlap.
         for service in SERVICES:

@@ -16,12 +16,13 @@ from support import RunningStack
 from webhooks_cli import app
 
 
-def archived_meta_key(s3: Any, bucket: str, source: str, delivery_id: str) -> str:
+def archived_key(s3: Any, bucket: str, source: str, delivery_id: str) -> str:
+    """The delivery's one archive object (`<id>.delivery`)."""
     listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"archive/{source}/")
     return next(
         str(item["Key"])
         for item in listing.get("Contents", [])
-        if item["Key"].endswith(f"/{delivery_id}.json")
+        if item["Key"].endswith(f"/{delivery_id}.delivery")
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from cli_stack_helpers import CliStack
 
 from handler.process.processors.effects import EffectStore
+from infra import SENDERS_SAMPLE
 from support import running_stack
 
 # The receiver still holds the old secret; the sender already signs with the new one.
@@ -22,7 +23,8 @@ secrets = ["old-rotating-secret"]
 @pytest.fixture(scope="session")
 def cli_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliStack]:
     env = {"CLAIM_CHECK_BYTES": "20000"}
-    with running_stack(tmp_path_factory.mktemp("cli"), ROTATING, env) as running:
+    extra = ROTATING + "\n" + SENDERS_SAMPLE.read_text()  # and one source per catalogue sender
+    with running_stack(tmp_path_factory.mktemp("cli"), extra, env) as running:
         yield CliStack(**{field.name: getattr(running, field.name) for field in fields(running)})
 
 

@@ -10,13 +10,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cli_stack_helpers import CliStack, archived_meta_key
+from cli_stack_helpers import CliStack, archived_key
 
 from handler.process.processors.effects import EffectStore
 from handler.receive.quarantine import Quarantine
 from handler.receive.signatures import PayloadError, SignatureError, SignedRequest, SigningInput
 from handler.receive.signatures.github import SCHEME as GITHUB
 from handler.settings import Settings
+from handler.store.archive import decode_delivery, encode_delivery
 
 pytestmark = pytest.mark.e2e
 
@@ -60,6 +61,22 @@ def test_send_show_list(cli_stack: CliStack) -> None:
 
     table = cli_stack.cli("list", "--source", "github")
     assert table.exit_code == 0 and "deliveries since" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("source", "event_type"),
+    [("zoom", "meeting.started"), ("whatsapp", "whatsapp_business_account.messages")],
+)
+def test_send_a_catalogue_sender_then_replay_it_verified(
+    cli_stack: CliStack, source: str, event_type: str
+) -> None:
+    delivery = send(cli_stack, source)
+    assert cli_stack.drain() == (1, 0)
+    shown = cli_stack.cli_json("show", str(delivery["id"]), "--source", source)
+    assert (shown["event_type"], shown["status"]) == (event_type, "processed")
+    replayed = cli_stack.cli_json("replay", str(delivery["id"]), "--source", source, "--force")
+    assert replayed["counts"] == {"replayed": 1}  # re-verified from the archive first
+    assert cli_stack.drain() == (1, 0)
 
 
 def test_send_twice_is_a_duplicate_and_plain_output(cli_stack: CliStack) -> None:
@@ -111,10 +128,10 @@ def test_replay_by_source_and_time_and_from_file(cli_stack: CliStack, tmp_path: 
     since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 1))
     first = str(send(cli_stack, "shopify")["id"])
     second = str(send(cli_stack, "shopify")["id"])
-    # Not processed yet (still in the queue): replaying adds a copy, the worker dedups.
+    # Archived by the worker, which processed them: without --force, nothing to replay.
+    assert cli_stack.drain() == (2, 0)
     by_range = cli_stack.cli_json("replay", "--source", "shopify", "--since", since)
-    assert by_range["counts"] == {"replayed": 2}
-    assert cli_stack.drain() == (4, 0)
+    assert by_range["counts"] == {"skipped": 2}
     assert cli_stack.record("shopify", first)["attempts"] == "1"
 
     ids = tmp_path / "ids.txt"
@@ -129,10 +146,10 @@ def test_replay_reverifies_the_archived_signature(cli_stack: CliStack) -> None:
     delivery_id = str(send(cli_stack, "github")["id"])
     cli_stack.drain()
     s3, bucket = cli_stack.client("s3"), cli_stack.resources.bucket
-    key = archived_meta_key(s3, bucket, "github", delivery_id)
-    meta = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    key = archived_key(s3, bucket, "github", delivery_id)
+    meta, body = decode_delivery(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     meta["headers"]["x-hub-signature-256"] = "sha256=" + "0" * 64
-    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(meta).encode())
+    s3.put_object(Bucket=bucket, Key=key, Body=encode_delivery(meta, body))  # tampered
 
     rejected = cli_stack.cli_json("replay", delivery_id, "--force")
     assert rejected["counts"] == {"rejected": 1}
@@ -152,7 +169,7 @@ def test_replay_of_a_claim_checked_body(cli_stack: CliStack, tmp_path: Path) -> 
         QueueUrl=cli_stack.resources.queue_url, MessageAttributeNames=["All"]
     )["Messages"][0]
     envelope = json.loads(message["Body"])
-    assert envelope["body_key"].endswith(f"/{delivery_id}.body") and "body_b64" not in envelope
+    assert envelope["body_key"].endswith(f"/{delivery_id}.delivery") and "body_b64" not in envelope
     assert message["MessageAttributes"]["replayed_by"]["StringValue"] == "webhooks-cli"
     cli_stack.client("sqs").change_message_visibility(
         QueueUrl=cli_stack.resources.queue_url,
@@ -272,7 +289,7 @@ def test_quarantine_release_after_a_rotation_fix(cli_stack: CliStack, tmp_path: 
     dry = cli_stack.cli_json("quarantine", "replay", "--source", "rotating", env=env)
     assert dry["counts"].get("released") == 1, dry  # (no --dry-run here: see below)
     delivery_id = request.headers["x-github-delivery"]
-    assert cli_stack.record("rotating", delivery_id)["status"] == "enqueued"
+    assert cli_stack.record("rotating", delivery_id)["status"] == "claimed"  # in the queue
     assert cli_stack.drain() == (1, 0)
     shown = cli_stack.cli_json("show", delivery_id, "--source", "rotating", env=env)
     assert shown["status"] == "processed" and shown["event_type"] == "pull_request"
@@ -305,8 +322,8 @@ def test_quarantine_dry_run_and_sender_retry(cli_stack: CliStack, tmp_path: Path
 
     table = DedupTable(cli_stack.client("dynamodb"), cli_stack.resources.table, 3600, 30, 300)
     key = f"rotating#{request.headers['x-github-delivery']}"
-    _, token = table.claim(key, time.time())
-    table.mark_enqueued(key, token)
+    table.claim(key, time.time())
+    table.hold_for_processing(key, time.time())  # a worker has the retry's message
     duplicate = cli_stack.cli_json("quarantine", "replay", item.id, env=env)
     assert duplicate["counts"] == {"duplicate": 1}
     assert cli_stack.drain() == (0, 0)

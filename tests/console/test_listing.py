@@ -13,9 +13,10 @@ from console_helpers import deliver, drain
 from fastapi.testclient import TestClient
 
 from handler.process.worker import Worker
-from handler.store.archive import meta_key
+from handler.store.archive import body_key, delivery_key, meta_key
 from handler.store.dedup import delivery_facts
 from handler.store.queue import Envelope
+from support import archive_legacy
 from webhooks_cli.operations import Operations
 from webhooks_cli.operations.listing import FULL_LISTING_SECONDS, Facts, Listing
 
@@ -31,8 +32,10 @@ def archived(
     event_type: str = "push",
     record: dict[str, str] | None = None,
     facts: bool = True,
+    legacy: bool = False,
 ) -> str:
-    """What the receiver and the worker leave of a delivery: body, meta and (unless `record` is
+    """What the receiver and the worker leave of a delivery: its archive (one `.delivery`
+    object, or `legacy`: the `.body` + `.json` pair of older versions) and (unless `record` is
     empty) a dedup record, with the list's facts as the claim writes them or, as older
     receivers did, without."""
     body = b'{"n": 1}'
@@ -47,7 +50,10 @@ def archived(
         body_size=len(body),
         body_b64="",
     )
-    operations.archive.record(envelope, body, body_written=False)
+    if legacy:
+        archive_legacy(operations.clients.s3, operations.archive.bucket, envelope, body)
+    else:
+        operations.archive.write(envelope, body)
     fields: dict[str, str | int] = {"status": "processed", **(record or {})}
     if facts:
         fields.update(delivery_facts(event_type, received_at, len(body)))
@@ -57,7 +63,7 @@ def archived(
             TableName=operations.settings.idempotency_table,
             Item={"pk": {"S": f"{source}#{delivery_id}"}, **item},
         )
-    return meta_key(source, delivery_id, received_at)
+    return (meta_key if legacy else delivery_key)(source, delivery_id, received_at)
 
 
 def listed_ids(listing: Listing, source: str = "github") -> list[str]:
@@ -75,7 +81,7 @@ def test_the_claim_carries_what_the_list_shows(client: TestClient, operations: O
     assert record["event_type"] == "issues"
     assert int(record["body_size"]) == found.meta["body_size"] == len(b'{"zen": "facts"}')
     assert datetime.fromisoformat(record["received_at"]) == found.received_at
-    assert Facts.of_record(record, found.meta_key) == Facts.of_meta(found.meta)
+    assert Facts.of_record(record, found.key) == Facts.of_meta(found.meta)
 
 
 def test_a_new_status_shows_on_the_next_refresh_though_the_facts_are_kept(
@@ -84,7 +90,7 @@ def test_a_new_status_shows_on_the_next_refresh_though_the_facts_are_kept(
     delivery_id = deliver(client, "github", b'{"n": 1}')
     first = browser.get("/deliveries/table").text
     assert 'class="status s-accepted">accepted' in first and counts(first)["accepted"] == 1
-    assert any(key.endswith(f"/{delivery_id}.json") for key in operations.listing.facts)
+    assert any(key.endswith(f"/{delivery_id}.delivery") for key in operations.listing.facts)
     assert drain(worker, operations) == (1, 0)
     processed = browser.get("/deliveries/table").text
     assert 'class="status s-processed">processed' in processed
@@ -161,8 +167,10 @@ def test_ids_with_dots_and_new_arrivals_are_listed_exactly(operations: Operation
     clock[0] += 1
     assert set(listed_ids(listing)) == expected  # with the delimiter: "a." holds two
     archived(operations, "new-one")
-    pending = operations.archive.put_body
-    pending(meta_key("github", "pending", NOW).removesuffix(".json") + ".body", b"{}")
+    pending = body_key("github", "pending", NOW)  # an older receiver's body, its .json not yet
+    operations.clients.s3.put_object(Bucket=operations.archive.bucket, Key=pending, Body=b"{}")
+    archived(operations, "older", legacy=True)
+    expected |= {"older"}
     assert set(listed_ids(listing)) == expected | {"new-one"}  # no .json yet: not listed
     # A dotted id next to an id the listing holds as alone under its prefix: the delimiter
     # cannot tell, the next full listing (once a minute) does.

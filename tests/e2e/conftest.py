@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from infra import SENDERS_SAMPLE
 from infra.processes import start_worker, stop
 from support import RunningStack, running_stack
 
@@ -25,7 +26,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         "CLAIM_CHECK_BYTES": "100000",
         "MAX_BODY_BYTES": "2000000",
     }
-    with running_stack(tmp_path_factory.mktemp("e2e"), ROTATING, env) as running:
+    # The demo sources, a rotating one, and one source per catalogue sender.
+    extra = ROTATING + "\n" + SENDERS_SAMPLE.read_text()
+    with running_stack(tmp_path_factory.mktemp("e2e"), extra, env) as running:
         yield running
 
 

@@ -130,6 +130,23 @@ def test_invoke_slack_url_verification_answers_the_challenge(sam: SamLocal) -> N
     assert json.loads(response["body"])["challenge"].startswith("challenge-")
 
 
+def test_invoke_whatsapp_subscribe_get_answers_the_challenge_and_queues_nothing(
+    sam: SamLocal,
+) -> None:
+    """A GET handshake through the packaged Lambda (API Gateway routes GET /webhooks/{source} to
+    the receiver): the challenge as text; nothing is queued or archived."""
+    event, path = sam.event("whatsapp-subscribe")
+    queued = sam.cloud.queued()
+    function = sample.function_for(event)
+    result = sam_local.sam_invoke(function, path, sam.cloud.env_vars, sam.build_dir)
+    assert result.returncode == 0 and result.response is not None, result.stderr[-3000:]
+    response = result.response
+    assert response["statusCode"] == 200, response
+    assert response["body"] == event["queryStringParameters"]["hub.challenge"]
+    assert response["headers"]["content-type"].startswith("text/plain")
+    assert sam.cloud.queued() == queued
+
+
 def test_invoke_sender_shaped_acks_and_the_delivery_is_archived(sam: SamLocal) -> None:
     """In the Lambda package too: Slack's empty 200 and Discord's deferred response."""
     slack = sam.invoke("slack-slash-command")

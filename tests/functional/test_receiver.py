@@ -17,7 +17,7 @@ from handler.aws import AwsClients
 from handler.process.worker import Worker
 from handler.receive.ingest import Receiver
 from handler.settings import Settings
-from handler.store.archive import Archive, body_key, meta_key
+from handler.store.archive import Archive, delivery_key
 from handler.store.dedup import dedup_key
 from handler.store.queue import Envelope
 from infra.resources import Resources
@@ -36,6 +36,11 @@ def queued(clients: AwsClients, resources: Resources) -> list[Envelope]:
     return [Envelope.model_validate_json(m["Body"]) for m in messages]
 
 
+def archived_keys(clients: AwsClients, resources: Resources) -> list[str]:
+    listed = clients.s3.list_objects_v2(Bucket=resources.bucket, Prefix="archive/")
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
 @pytest.mark.parametrize("source", [name for name in SOURCES])
 def test_every_scheme_is_accepted_queued_and_archived(
     source: str, client: TestClient, clients: AwsClients, resources: Resources
@@ -48,14 +53,12 @@ def test_every_scheme_is_accepted_queued_and_archived(
     [envelope] = queued(clients, resources)
     assert envelope.id == answer["id"] and envelope.source == source
     assert envelope.inline_body() == body
-    archived = object_body(
-        clients.s3, resources.bucket, body_key(source, envelope.id, envelope.received_at)
-    )
-    assert archived == body
+    # Nothing after the ack: the worker archives it from the message (test_worker.py).
+    assert archived_keys(clients, resources) == []
 
 
 def test_archive_is_byte_exact_with_headers_but_no_credentials(
-    client: TestClient, clients: AwsClients, resources: Resources
+    client: TestClient, clients: AwsClients, resources: Resources, worker: Worker
 ) -> None:
     body = b'{"a": "\xff\xfe not utf-8"}\r\n\r\nline two\r\n\x00'
     url, headers = sign("github", body, delivery_id="byte-exact-1")
@@ -63,47 +66,99 @@ def test_archive_is_byte_exact_with_headers_but_no_credentials(
     response = client.post(url, content=body, headers=headers)
     assert response.status_code == 202
     [envelope] = queued(clients, resources)
-    prefix = ("github", "byte-exact-1", envelope.received_at)
-    assert object_body(clients.s3, resources.bucket, body_key(*prefix)) == body
-    meta = json.loads(object_body(clients.s3, resources.bucket, meta_key(*prefix)))
+    worker.handle(envelope)
+    stored = worker.archive.read(delivery_key("github", "byte-exact-1", envelope.received_at))
+    assert stored.body == body
+    meta = stored.meta
     assert meta["headers"]["x-github-delivery"] == "byte-exact-1"
     assert "authorization" not in meta["headers"] and "cookie" not in meta["headers"]
     assert "authorization" not in envelope.headers
     assert meta["body_size"] == len(body) and meta["event_type"] == "push"
 
 
-def test_retry_of_an_accepted_delivery_is_a_duplicate_and_not_queued_twice(
-    client: TestClient, clients: AwsClients, resources: Resources
+def test_retry_of_an_accepted_delivery_is_a_duplicate_with_one_effect(
+    client: TestClient, clients: AwsClients, resources: Resources, worker: Worker
 ) -> None:
+    """Before a worker holds it, a retry cannot know the first copy's message was sent (no
+    write marks it): it is enqueued too and answered as a duplicate. Once the worker has it, a
+    retry is a duplicate with no message (README, "How one delivery flows")."""
     body = body_for("stripe", "invoice.paid", "evt_dup_1")
     first = post(client, "stripe", body)
-    second = post(client, "stripe", body)  # signed again, as Stripe's retry is
+    early = post(client, "stripe", body)  # signed again, as Stripe's retry is
     assert first.status_code == 202
-    assert second.status_code == 200
-    assert second.json() == {"id": "evt_dup_1", "source": "stripe", "status": "duplicate"}
-    assert [e.id for e in queued(clients, resources)] == ["evt_dup_1"]
+    assert early.status_code == 200
+    assert early.json() == {"id": "evt_dup_1", "source": "stripe", "status": "duplicate"}
+    copies = queued(clients, resources)
+    assert [e.id for e in copies] == ["evt_dup_1", "evt_dup_1"]
+    outcomes = [worker.handle(envelope) for envelope in copies]
+    assert outcomes[0] is not None and outcomes[1] is None  # the hold: one effect
+    late = post(client, "stripe", body)
+    assert late.status_code == 200 and late.json()["status"] == "duplicate"
+    assert queued(clients, resources) == []
 
 
-def test_body_hash_is_the_id_when_the_sender_has_none(client: TestClient) -> None:
+def test_body_hash_is_the_id_when_the_sender_has_none(
+    client: TestClient, clients: AwsClients, resources: Resources, worker: Worker
+) -> None:
     body = b'{"event": "no id here"}'
     url, headers = sign("internal", body)
     del headers["x-delivery-id"]
     first = client.post(url, content=body, headers=headers)
+    [envelope] = queued(clients, resources)
+    worker.handle(envelope)
     second = client.post(url, content=body, headers=headers)
     assert first.status_code == 202 and first.json()["id"].startswith("sha256-")
     assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
 
 
-def test_large_body_goes_to_s3_before_the_ack(
+def test_large_body_goes_to_its_final_archive_object_before_the_ack(
     client: TestClient, clients: AwsClients, resources: Resources, settings: Settings
 ) -> None:
-    body = b'{"blob": "' + b"x" * (settings.claim_check_bytes + 10) + b'"}'
+    body = b'{"blob": "' + "é".encode() * (settings.claim_check_bytes // 2 + 10) + b'"}'
     response = post(client, "github", body)
     assert response.status_code == 202
     [envelope] = queued(clients, resources)
     assert envelope.body_b64 is None
-    assert envelope.body_key == body_key("github", envelope.id, envelope.received_at)
-    assert object_body(clients.s3, resources.bucket, envelope.body_key) == body
+    assert envelope.body_key == delivery_key("github", envelope.id, envelope.received_at)
+    assert archived_keys(clients, resources) == [envelope.body_key]  # one object, final
+    stored = Archive(clients.s3, resources.bucket).read(envelope.body_key)
+    assert stored.body == body and stored.meta["id"] == envelope.id
+
+
+def test_a_retried_hand_off_finds_its_claim_check_and_keeps_it(
+    client: TestClient, clients: AwsClients, resources: Resources, settings: Settings
+) -> None:
+    """The first copy's message failed after its claim-check was written (503, claim given
+    back): the sender's retry finds the object, the same bytes, and is accepted."""
+    body = b'{"blob": "' + b"y" * (settings.claim_check_bytes + 10) + b'"}'
+    url, headers = sign("github", body, delivery_id="retried-big")
+    queue_url = resources.queue_url
+    clients.sqs.delete_queue(QueueUrl=queue_url)
+    assert client.post(url, content=body, headers=headers).status_code == 503
+    [key] = archived_keys(clients, resources)
+    written = object_body(clients.s3, resources.bucket, key)
+    clients.sqs.create_queue(QueueName=queue_url.rsplit("/", 1)[-1])
+    assert client.post(url, content=body, headers=headers).status_code == 202
+    assert object_body(clients.s3, resources.bucket, key) == written
+    [envelope] = queued(clients, resources)
+    assert envelope.body_key == key
+
+
+def test_another_body_under_an_archived_id_is_refused_not_overwritten(
+    client: TestClient, clients: AwsClients, resources: Resources, settings: Settings
+) -> None:
+    big = b"z" * (settings.claim_check_bytes + 10)
+    url, headers = sign("github", big, delivery_id="same-id")
+    clients.sqs.delete_queue(QueueUrl=resources.queue_url)
+    assert client.post(url, content=big, headers=headers).status_code == 503
+    [key] = archived_keys(clients, resources)
+    written = object_body(clients.s3, resources.bucket, key)
+    clients.sqs.create_queue(QueueName=resources.queue_url.rsplit("/", 1)[-1])
+    other = b"w" * (settings.claim_check_bytes + 10)
+    url, headers = sign("github", other, delivery_id="same-id")
+    assert client.post(url, content=other, headers=headers).status_code == 503
+    assert object_body(clients.s3, resources.bucket, key) == written
+    assert queued(clients, resources) == []
 
 
 def test_unknown_source_is_404_json(client: TestClient) -> None:
@@ -215,7 +270,7 @@ def test_slack_options_request_gets_no_options_and_is_not_queued(
 
 
 def test_discord_interaction_is_queued_and_acked_with_a_deferred_response(
-    client: TestClient, clients: AwsClients, resources: Resources
+    client: TestClient, clients: AwsClients, resources: Resources, worker: Worker
 ) -> None:
     body = json.dumps({"id": "1000", "type": 2, "token": "t", "data": {"name": "deploy"}}).encode()
     first = post(client, "discord", body)
@@ -223,6 +278,7 @@ def test_discord_interaction_is_queued_and_acked_with_a_deferred_response(
     assert first.headers["x-delivery-id"] == "1000"
     [envelope] = queued(clients, resources)
     assert envelope.id == "1000" and envelope.event_type == "interaction.2"
+    worker.handle(envelope)
     again = post(client, "discord", body)  # a copy is still answered the way Discord expects
     assert again.status_code == 200 and again.json() == {"type": 5}
     assert queued(clients, resources) == []
@@ -268,40 +324,46 @@ def test_dynamodb_failure_is_503(
     assert queued(clients, resources) == []
 
 
-def test_copy_arriving_during_a_live_claim_is_409_and_after_the_lease_is_accepted(
-    client: TestClient, receiver: Receiver
+def test_a_copy_during_a_live_claim_is_enqueued_itself_so_a_dead_owner_loses_nothing(
+    client: TestClient, clients: AwsClients, resources: Resources, receiver: Receiver
 ) -> None:
     key = dedup_key("stripe", "evt_inflight")
-    outcome, _ = receiver.dedup.claim(key, time.time())  # another copy is mid hand-off
+    outcome, _ = receiver.dedup.claim(key, time.time())  # its owner died before its message
     assert outcome.value == "claimed"
     body = body_for("stripe", "x", "evt_inflight")
     response = post(client, "stripe", body)
-    assert response.status_code == 409
-    assert response.headers["retry-after"] == str(receiver.settings.retry_after_seconds)
-    # The owner died: once its lease has run out, the sender's retry gets through.
+    assert response.status_code == 200 and response.json()["status"] == "duplicate"
+    assert [e.id for e in queued(clients, resources)] == ["evt_inflight"]
+    # Once its lease has run out, a retry claims it again: accepted, enqueued.
     receiver.clock = lambda: time.time() + receiver.settings.claim_lease_seconds + 1
     assert post(client, "stripe", body).status_code == 202
 
 
-def test_failed_archive_after_the_ack_loses_nothing(
+def test_a_failed_archive_write_loses_nothing(
     client: TestClient,
     clients: AwsClients,
     resources: Resources,
     worker: Worker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """S3 down when the worker archives: the record fails before any effect, the message comes
+    back, and the next attempt archives and processes it."""
+    response = post(client, "github", b'{"x": 1}', delivery_id="archive-fails")
+    assert response.status_code == 202
+    [envelope] = queued(clients, resources)
+
     def unreachable(*args: Any, **kwargs: Any) -> None:
         raise EndpointConnectionError(endpoint_url="http://s3")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Archive, "put_meta", unreachable)
-        response = post(client, "github", b'{"x": 1}', delivery_id="archive-fails")
-    assert response.status_code == 202
-    [envelope] = queued(clients, resources)
-    key = meta_key("github", "archive-fails", envelope.received_at)
-    assert not worker.archive.exists(key)
-    worker.handle(envelope)  # the worker re-creates what the background task could not write
-    assert json.loads(object_body(clients.s3, resources.bucket, key))["id"] == "archive-fails"
+        patch.setattr(Archive, "put_new", unreachable)
+        with pytest.raises(EndpointConnectionError):
+            worker.handle(envelope)
+    record = worker.dedup.get(dedup_key("github", "archive-fails"))
+    assert record is not None and record["status"] == "claimed"  # not held: no effect ran
+    worker.handle(envelope)
+    key = delivery_key("github", "archive-fails", envelope.received_at)
+    assert worker.archive.read(key).meta["id"] == "archive-fails"
 
 
 def test_received_at_is_utc_and_recent(

@@ -133,7 +133,12 @@ def test_http_api_routes_use_payload_v2(resources: dict[str, Any]) -> None:
         for e in events.values()
         if e["Type"] == "HttpApi"
     }
-    assert set(routes) == {("POST", "/webhooks/{source}"), ("GET", "/health")}
+    assert set(routes) == {
+        ("POST", "/webhooks/{source}"),
+        ("GET", "/webhooks/{source}"),  # the handshakes senders make before sending anything
+        ("HEAD", "/webhooks/{source}"),  # Trello's
+        ("GET", "/health"),
+    }
     for props in routes.values():
         assert props["PayloadFormatVersion"] == "2.0"
         assert props["ApiId"] == {"Ref": "WebhookApi"}

@@ -57,8 +57,7 @@ def test_a_first_claim_is_ours_and_a_second_is_in_flight(table: DedupTable) -> N
 
 def test_a_claim_keeps_the_facts_a_list_shows_through_every_transition(table: DedupTable) -> None:
     arrived = datetime.fromtimestamp(NOW, UTC)
-    _, token = table.claim(KEY, NOW, delivery_facts("invoice.paid", arrived, 1234))
-    table.mark_enqueued(KEY, token)
+    table.claim(KEY, NOW, delivery_facts("invoice.paid", arrived, 1234))
     _, held = table.hold_for_processing(KEY, NOW + 1)
     table.mark_processed(KEY, held, {"ok": True}, NOW + 2)
     table.reset_for_replay(KEY, NOW + 3)
@@ -77,14 +76,18 @@ def test_a_claim_whose_owner_died_expires_after_its_lease(table: DedupTable) -> 
     assert record is not None and record["owner"] == token
 
 
-def test_an_enqueued_delivery_is_a_duplicate_until_its_record_expires(table: DedupTable) -> None:
-    _, token = table.claim(KEY, NOW)
-    table.mark_enqueued(KEY, token)
-    assert status(table) == ENQUEUED
-    # Long after the claim lease: still a duplicate, because it is durable now.
+def test_a_held_delivery_is_a_duplicate_until_its_record_expires(table: DedupTable) -> None:
+    """No write marks the message sent: a claim stays "claimed" (a copy gets 409 during its
+    lease, and may claim again after it) until a worker holds it; from then on every copy is
+    a duplicate."""
+    table.claim(KEY, NOW)
+    assert table.claim(KEY, NOW + 1)[0] is Claim.IN_FLIGHT
+    table.hold_for_processing(KEY, NOW + 2)
+    assert status(table) == PROCESSING
+    # Long after the claim lease: a duplicate, because a worker has it.
     assert table.claim(KEY, NOW + table.claim_lease_seconds + 60)[0] is Claim.DUPLICATE
     # An expired record that DynamoDB's TTL sweep has not deleted yet counts as gone.
-    assert table.claim(KEY, NOW + table.ttl_seconds + 1)[0] is Claim.CLAIMED
+    assert table.claim(KEY, NOW + 2 + table.ttl_seconds + 1)[0] is Claim.CLAIMED
 
 
 def test_a_retried_put_that_had_succeeded_is_still_our_claim(
@@ -110,22 +113,17 @@ def test_release_gives_back_only_our_own_live_claim(table: DedupTable) -> None:
     assert status(table) == CLAIMED
     table.release(KEY, token)
     assert table.get(KEY) is None
-    # Once enqueued, a release (a late one) never deletes the durable record.
+    # Once a worker holds it, a release (a late one: the send's answer was lost although the
+    # message landed) never deletes the record.
     _, token = table.claim(KEY, NOW)
-    table.mark_enqueued(KEY, token)
+    table.hold_for_processing(KEY, NOW)
     table.release(KEY, token)
-    assert status(table) == ENQUEUED
-
-
-def test_mark_enqueued_by_a_stale_owner_changes_nothing(table: DedupTable) -> None:
-    table.claim(KEY, NOW)
-    table.mark_enqueued(KEY, "stale-token")
-    assert status(table) == CLAIMED
+    assert status(table) == PROCESSING
 
 
 def enqueued(table: DedupTable) -> None:
-    _, token = table.claim(KEY, NOW)
-    table.mark_enqueued(KEY, token)
+    """Claimed, its message sent: what the receiver leaves before the worker comes."""
+    table.claim(KEY, NOW)
 
 
 def test_a_hold_counts_attempts_and_blocks_a_second_worker(table: DedupTable) -> None:

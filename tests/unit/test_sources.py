@@ -139,3 +139,33 @@ def test_delivery_id_is_the_senders_when_safe_else_the_body_hash() -> None:
     assert delivery_id("../../etc/passwd", x) == hashed
     assert delivery_id("a" * 129, x) == hashed
     assert delivery_id("", x) == hashed
+
+
+def test_a_named_sender_with_a_secret_option_resolved_like_a_secret() -> None:
+    document = {
+        "sources": {
+            "wa": {
+                "scheme": "meta",
+                "secrets": ["ssm:/webhooks/old"],
+                "verify_token": "env:META_VERIFY_TOKEN",
+            }
+        }
+    }
+    meta = load(document, {"META_VERIFY_TOKEN": "tok-from-env"})["wa"]
+    assert meta.options.verify_token.get_secret_value() == "tok-from-env"  # type: ignore[attr-defined]
+    assert "tok-from-env" not in repr(meta) and "from-ssm" not in repr(meta)
+    with pytest.raises(ConfigError, match="'wa': field 'verify_token': environment variable"):
+        load(document, {})
+
+
+def test_an_unknown_scheme_lists_the_built_ins_and_the_catalogue() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load({"sources": {"x": {"scheme": "nope", "secrets": ["s"]}}})
+    for name in ("github", "hmac-sha256", "zoom", "sendgrid", "meta"):
+        assert name in str(refused.value)
+
+
+def test_a_sender_needing_the_url_validates_public_url() -> None:
+    source = {"scheme": "square", "secrets": ["k"], "public_url": "hooks.example.com/w"}
+    with pytest.raises(ConfigError, match="'public_url'"):
+        load({"sources": {"sq": source}})

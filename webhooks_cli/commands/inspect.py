@@ -42,7 +42,7 @@ def show(
         "url": delivery.meta.get("url"),
         "body_size": delivery.meta.get("body_size"),
         "body_sha256": delivery.meta.get("body_sha256"),
-        "archive": {"meta": delivery.meta_key, "body": delivery.body_key},
+        "archive": delivery.locations,
         "headers": headers,
         "status": delivery.status,
         "dedup": {k: v for k, v in record.items() if k not in {"owner", "outcome"}} or None,
@@ -63,7 +63,7 @@ def show(
         table.add_row(name, str(document[name]))
     if document["last_error"]:
         table.add_row("last_error", f"[red]{escape(str(document['last_error']))}[/]")
-    table.add_row("archive", f"s3://{operations.settings.archive_bucket}/{delivery.meta_key}")
+    table.add_row("archive", f"s3://{operations.settings.archive_bucket}/{delivery.key}")
     for name, value in sorted((document["dedup"] or {}).items()):
         if name not in {"pk", "status", "last_error"}:
             table.add_row(f"dedup.{name}", _when(name, value))

@@ -1,8 +1,10 @@
 """Deliveries per interval over a window, and the ack latency, drawn as plain SVG on the server.
 
 Two sources of numbers:
-- `archive`: what the receiver stores. Works anywhere the CLI works (the local stack has no
-  CloudWatch). Accepted deliveries and their ack latency (`ack_ms`) from the archive's metas,
+- `archive`: what the archive and dedup records hold. Works anywhere the CLI works (the local
+  stack has no CloudWatch). Accepted deliveries and their ack latency (`ack_ms`, which the
+  worker derives from the message's SentTimestamp; none for claim-checked bodies) from the
+  archive's metas,
   processed and failed from their dedup records, duplicates and refusals (every reason) from the
   receiver's per-minute counts (handler/store/tally.py).
 - `cloudwatch`: the EMF metrics the receiver and worker emit (namespace WebhookReceiver,
@@ -99,7 +101,10 @@ def archive_chart(
         "duplicate": "repeats of a delivery id, acked without processing, counted per minute",
         "rejected": "every refusal, counted per minute" + (f": {by_reason}" if by_reason else ""),
         "failed": "deliveries whose processor raised and that are not processed since, by arrival",
-        "latency": "request to ack of accepted deliveries (their archive's ack_ms), by arrival",
+        "latency": (
+            "arrival to hand-off of accepted deliveries (their archive's ack_ms: the SQS"
+            " message's SentTimestamp minus received_at; the ack follows it), by arrival"
+        ),
     }
     if any(latencies):
         chart.latency = {

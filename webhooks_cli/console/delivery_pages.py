@@ -164,10 +164,7 @@ def delivery_context(
         "headers": headers,
         "body": body,
         "body_error": body_error,
-        "archive": {
-            "meta": f"s3://{bucket}/{found.meta_key}",
-            "body": f"s3://{bucket}/{found.body_key}",
-        },
+        "archive": {name: f"s3://{bucket}/{key}" for name, key in found.locations.items()},
         "replays": int(record.get("replays", 0)),
         "processor": f"{processor.__module__}.{processor.__name__}",
         "href": delivery_href(found.source, found.id),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,13 @@ from functools import cached_property
 from typing import Any
 
 from handler.receive.signatures import SignedRequest
-from handler.store.archive import ARCHIVE_PREFIX, dated_keys, envelope_fields, meta_key
+from handler.store.archive import (
+    ARCHIVE_PREFIX,
+    dated_keys,
+    delivery_id_of,
+    envelope_fields,
+    is_delivery_key,
+)
 from handler.store.dedup import dedup_key
 from handler.store.queue import Envelope
 from webhooks_cli.operations.listing import READERS, Listing, read_records
@@ -23,8 +28,10 @@ from .errors import CliError, NotFound
 
 @dataclass
 class ArchivedDelivery:
-    meta: dict[str, Any]  # the archive's .json: every Envelope field but the body
-    meta_key: str
+    meta: dict[str, Any]  # every Envelope field but the body (archive.archive_meta)
+    # Where it is archived, as `Archive.read` takes it: `<id>.delivery`, a volume-mode batch
+    # reference, or `<id>.json` (the layout before `.delivery`).
+    key: str
     record: dict[str, Any] | None = None  # the dedup item, when read
 
     @property
@@ -40,8 +47,14 @@ class ArchivedDelivery:
         return datetime.fromisoformat(str(self.meta["received_at"]))
 
     @property
-    def body_key(self) -> str:
-        return self.meta_key.removesuffix(".json") + ".body"
+    def locations(self) -> dict[str, str]:
+        """Where its meta and its body are: one object, or the pair before `.delivery`."""
+        return {"meta": self.key, "body": self.body_reference}
+
+    @property
+    def body_reference(self) -> str:
+        """What a message carries to have the worker read the body from the archive."""
+        return self.key.removesuffix(".json") + ".body" if self.key.endswith(".json") else self.key
 
     @property
     def status(self) -> str:
@@ -54,25 +67,25 @@ class ArchivedDelivery:
         """Inline when small, else pointing at the archived body (the worker reads it there)."""
         fields = envelope_fields(self.meta)  # not ack_ms: the model forbids what it lacks
         if len(body) > claim_check_bytes:
-            return Envelope.model_validate({**fields, "body_key": self.body_key})
+            return Envelope.model_validate({**fields, "body_key": self.body_reference})
         return Envelope.model_validate({**fields, "body_b64": base64.b64encode(body).decode()})
 
 
-# An archive's .json is written once and never changed, so a long-lived caller (the console,
+# An archive's meta is written once and never changed, so a long-lived caller (the console,
 # which re-lists every few seconds) can keep what it read; bounded so it cannot grow forever.
 META_CACHE_LIMIT = 50_000
 
 
 @dataclass
 class Deliveries(Context):
-    """Archived deliveries with their dedup records; the .json files read are kept."""
+    """Archived deliveries with their dedup records; the metas read are kept."""
 
     _metas: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     def read_meta(self, key: str) -> dict[str, Any]:
         document = self._metas.get(key)
         if document is None:
-            document = json.loads(self.archive.get(key))
+            document = self.archive.read_meta(key)
             if len(self._metas) >= META_CACHE_LIMIT:
                 self._metas.clear()
             self._metas[key] = document
@@ -90,12 +103,12 @@ class Deliveries(Context):
             for stamp in stamps:
                 day = datetime.fromtimestamp(stamp, UTC)
                 for shift in (0, -1, 1):
-                    key = meta_key(name, delivery_id, day + timedelta(days=shift))
-                    if self.archive.exists(key):
+                    key = self.archive.find(name, delivery_id, day + timedelta(days=shift))
+                    if key is not None:
                         return ArchivedDelivery(self.read_meta(key), key, record)
         s3, bucket = self.clients.s3, self.settings.archive_bucket
         for key in dated_keys(s3, bucket, ARCHIVE_PREFIX, source, None, None):
-            if key.endswith(f"/{delivery_id}.json"):
+            if is_delivery_key(key) and delivery_id_of(key) == delivery_id:
                 delivery = ArchivedDelivery(self.read_meta(key), key)
                 delivery.record = self.dedup.get(dedup_key(delivery.source, delivery.id))
                 return delivery
@@ -123,9 +136,9 @@ class Deliveries(Context):
         whole metas (a replay needs the URL and headers); a list needs `listing` only."""
         listed = self.listing.deliveries(source, since, until)
         with ThreadPoolExecutor(READERS) as pool:
-            metas = list(pool.map(self.read_meta, [found.meta_key for found in listed]))
+            metas = list(pool.map(self.read_meta, [found.key for found in listed]))
         return [
-            ArchivedDelivery(meta, found.meta_key, found.record)
+            ArchivedDelivery(meta, found.key, found.record)
             for found, meta in zip(listed, metas, strict=True)
         ]
 
@@ -134,7 +147,7 @@ class Deliveries(Context):
         return read_records(self.clients.dynamodb, self.settings.idempotency_table, keys)
 
     def body(self, delivery: ArchivedDelivery) -> bytes:
-        body = self.archive.get(delivery.body_key)
+        body = self.archive.read(delivery.key).body
         if hashlib.sha256(body).hexdigest() != delivery.meta.get("body_sha256"):
             raise CliError(f"delivery {delivery.id}: the archived body does not match its sha256")
         return body

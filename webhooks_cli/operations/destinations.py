@@ -22,7 +22,7 @@ from handler.process.destinations.guards import PAUSED
 from handler.process.destinations.messages import ForwardMessage, WakeUp
 from handler.process.destinations.records import DEAD, record_key
 from handler.process.destinations.state import ForwardTable
-from handler.store.archive import body_key, envelope_fields, meta_key
+from handler.store.archive import delivery_key, envelope_fields
 from handler.store.queue import Envelope
 from handler.wiring import FORWARD_RECORD_EXTRA_SECONDS
 
@@ -107,9 +107,9 @@ def envelope_of(operations: Operations, record: dict[str, Any]) -> Envelope:
     """A forwarding record's delivery, its body by reference to the archive."""
     delivery_id, source = str(record["delivery_id"]), str(record["source"])
     received_at = datetime.fromisoformat(str(record["received_at"]))
-    meta = operations.read_meta(meta_key(source, delivery_id, received_at))
+    key = delivery_key(source, delivery_id, received_at)  # or the pair before `.delivery`
+    meta = operations.read_meta(key)
     fields = envelope_fields(meta)  # not ack_ms: the model forbids what it lacks
-    key = body_key(source, delivery_id, received_at)
     return Envelope.model_validate({**fields, "body_key": key})
 
 

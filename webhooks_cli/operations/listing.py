@@ -3,13 +3,14 @@
 A long-lived caller (the console re-lists every 5 s) keeps what never changes and re-reads what
 does, every time:
 
-- the keys: per day, one listing with Delimiter "." (one CommonPrefix `<id>.` per delivery, its
-  .body and .json together: half the entries, and a prefix costs the emulator a fraction of an
-  object). A prefix seen before to hold exactly one delivery is taken as it; an unknown one (a
-  new id, an id with a dot) is listed in full, and each day is listed in full once a minute;
+- the keys: per day, one listing with Delimiter "." (one CommonPrefix `<id>.` per delivery: its
+  `.delivery` object, or the `.body` and `.json` of the layout before it, together; a prefix
+  costs the emulator a fraction of an object). A prefix seen before to hold exactly one delivery
+  is taken as it; an unknown one (a new id, an id with a dot) is listed in full, and each day is
+  listed in full once a minute;
 - the facts of a delivery (id, source, event type, time, size) never change: from its dedup
   record, where the receiver writes them with the claim, or else (older records, expired ones)
-  from its archived .json, once per process;
+  from its archived meta (a ranged read of the object's start), once per process;
 - the dedup records, so the statuses and the counts, are read again on every call: 100 keys per
   BatchGetItem, several at a time.
 """
@@ -25,7 +26,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from handler.aws import batch_get
-from handler.store.archive import ARCHIVE_PREFIX, day_prefixes, source_names
+from handler.store.archive import (
+    ARCHIVE_PREFIX,
+    DELIVERY_SUFFIX,
+    day_prefixes,
+    delivery_id_of,
+    source_names,
+)
 from handler.store.dedup import dedup_key, plain_item
 
 # Parallel reads: botocore's connection pool holds 10 per client.
@@ -80,13 +87,13 @@ class Facts:
         )
 
     @classmethod
-    def of_record(cls, record: dict[str, Any] | None, meta_key: str) -> Facts | None:
+    def of_record(cls, record: dict[str, Any] | None, key: str) -> Facts | None:
         """From the claim's copy, if it has one and it is this archive's (a claim made again
         after the record expired describes a later copy, archived under a later day)."""
         if not record or not {"event_type", "received_at", "body_size"} <= record.keys():
             return None
         received_at = datetime.fromisoformat(str(record["received_at"]))
-        if f"/{received_at.astimezone(UTC):%Y/%m/%d}/" not in meta_key:
+        if f"/{received_at.astimezone(UTC):%Y/%m/%d}/" not in key:
             return None
         source, _, delivery_id = str(record["pk"]).partition("#")
         return cls(
@@ -99,7 +106,7 @@ class Listed:
     """One archived delivery as a list shows it: its facts and its dedup record, as read now."""
 
     facts: Facts
-    meta_key: str
+    key: str  # the archive's: `<id>.delivery`, or `<id>.json` (the layout before it)
     record: dict[str, Any] | None
 
     @property
@@ -115,12 +122,9 @@ class Listed:
         return self.facts.received_at
 
 
-def dedup_keys(meta_keys: list[str]) -> list[str]:
-    """`archive/<source>/<yyyy>/<mm>/<dd>/<id>.json` -> `<source>#<id>`."""
-    return [
-        dedup_key(key.split("/")[1], key.rsplit("/", 1)[-1].removesuffix(".json"))
-        for key in meta_keys
-    ]
+def dedup_keys(keys: list[str]) -> list[str]:
+    """`archive/<source>/<yyyy>/<mm>/<dd>/<id>.delivery` (or `.json`) -> `<source>#<id>`."""
+    return [dedup_key(key.split("/")[1], delivery_id_of(key)) for key in keys]
 
 
 def read_records(
@@ -156,7 +160,7 @@ def read_records(
 
 
 class Listing:
-    """Lists a bucket's archive for one process; `read_meta` reads (and may cache) a .json."""
+    """Lists a bucket's archive for one process; `read_meta` reads (and may cache) a meta."""
 
     def __init__(
         self,
@@ -171,9 +175,9 @@ class Listing:
         self.read_meta, self.clock = read_meta, clock
         # day prefix -> its `<day><id>.` prefixes that hold exactly one delivery, and when it
         # was last listed in full
-        self.singles: dict[str, set[str]] = {}
+        self.singles: dict[str, dict[str, str]] = {}
         self.listed_at: dict[str, float] = {}
-        self.facts: dict[str, Facts] = {}  # meta key -> facts
+        self.facts: dict[str, Facts] = {}  # archive key -> facts
         self.lock = threading.Lock()  # the console's requests run on a thread pool
 
     def deliveries(
@@ -187,7 +191,7 @@ class Listing:
         of their records as they are now."""
         with ThreadPoolExecutor(READERS) as pool:
             days = self.day_prefixes(source, since, until)
-            keys = [key for found in pool.map(self.meta_keys, days) for key in found]
+            keys = [key for found in pool.map(self.delivery_keys, days) for key in found]
             # The first time a key is seen, its record is read with the facts' copy too.
             unknown = [key for key in keys if key not in self.facts]
             known = [key for key in keys if key in self.facts]
@@ -220,16 +224,16 @@ class Listing:
         end = until or datetime.now(UTC)
         return [p for name in sources for p in day_prefixes(ARCHIVE_PREFIX, name, since, end)]
 
-    def meta_keys(self, day: str) -> list[str]:
-        """The .json keys under one day prefix, exactly (see the module's docstring)."""
+    def delivery_keys(self, day: str) -> list[str]:
+        """The deliveries' keys under one day prefix, exactly (see the module's docstring)."""
         if self.clock() - self.listed_at.get(day, float("-inf")) >= FULL_LISTING_SECONDS:
             return self._full_listing(day)
         prefixes = [p for p in self._list(day, delimiter=".") if p.endswith(".")]
-        singles = self.singles.get(day, set())
+        singles = self.singles.get(day, {})
         unknown = [prefix for prefix in prefixes if prefix not in singles]
         if len(unknown) > 10:  # cheaper in one listing than one request each
             return self._full_listing(day)
-        keys = [prefix + "json" for prefix in prefixes if prefix in singles]
+        keys = [singles[prefix] for prefix in prefixes if prefix in singles]
         for prefix in unknown:
             keys += self._resolve(day, prefix, list(self._list(prefix)))
         return keys
@@ -245,7 +249,7 @@ class Listing:
             if len(self.singles) >= DAYS_LIMIT:
                 self.singles.clear()
                 self.listed_at.clear()
-            self.singles[day] = set()
+            self.singles[day] = {}
         keys = [
             key for prefix, under in grouped.items() for key in self._resolve(day, prefix, under)
         ]
@@ -253,12 +257,21 @@ class Listing:
         return keys
 
     def _resolve(self, day: str, prefix: str, under: list[str]) -> list[str]:
-        """The .json keys among the keys under `<day><first part of an id>.`; remembers the
-        prefix when it holds exactly one delivery (`<id>.json`, and `<id>.body` or not)."""
-        if prefix + "json" in under and set(under) <= {prefix + "json", prefix + "body"}:
+        """The deliveries' keys among the keys under `<day><first part of an id>.`; remembers
+        the prefix when it holds exactly one delivery (`<id>.delivery`; or `<id>.json`, and
+        `<id>.body` or not). A delivery in both layouts is listed once, as `.delivery`."""
+        delivery, legacy = prefix + DELIVERY_SUFFIX.lstrip("."), prefix + "json"
+        single = None
+        if set(under) == {delivery}:
+            single = delivery
+        elif legacy in under and set(under) <= {legacy, prefix + "body"}:
+            single = legacy
+        if single is not None:
             with self.lock:
-                self.singles.setdefault(day, set()).add(prefix)
-        return [key for key in under if key.endswith(".json")]
+                self.singles.setdefault(day, {})[prefix] = single
+        found = [key for key in under if key.endswith(DELIVERY_SUFFIX)]
+        ids = {delivery_id_of(key) for key in found}
+        return found + [k for k in under if k.endswith(".json") and delivery_id_of(k) not in ids]
 
     def _list(self, prefix: str, delimiter: str | None = None) -> Iterator[str]:
         extra = {"Delimiter": delimiter} if delimiter else {}

@@ -19,7 +19,7 @@ HANDSHAKE = "a handshake: nothing to process"
 class Releases(Context):
     def release(self, item: QuarantinedDelivery, *, dry_run: bool = False) -> Outcome:
         """Re-verify a quarantined delivery with today's secrets at its arrival time; if it
-        passes, hand it off exactly like a new delivery (claim, message, archive)."""
+        passes, hand it off exactly like a new delivery (claim, message; the worker archives it)."""
 
         def outcome(result: str, detail: str = "", delivery_id: str | None = None) -> Outcome:
             return Outcome(delivery_id or item.id, item.source, result, detail)
@@ -50,5 +50,4 @@ class Releases(Context):
         self.quarantine.mark_released(item, envelope.id)
         if accepted.duplicate:
             return outcome("duplicate", f"{envelope.id} was accepted before (a sender retry)")
-        self.receiver.after_ack(accepted)  # the archive, as after the route's ack
         return outcome("released", f"as {envelope.id}")

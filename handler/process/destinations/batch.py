@@ -3,7 +3,7 @@
 Inline, each record's first attempts ran before the next record was looked at: one slow
 destination (up to its timeout) held every later record of the batch, and the worker's timeout
 had to exceed batch size times destination timeout. Here the worker hands the batch over first:
-every delivery's body is read (and archived again if the receiver's archive was lost), then every
+every delivery's body is read (and archived, handler/process/worker.py), then every
 (delivery, destination) first attempt and every wake-up runs on a small bounded thread pool. What
 each record came to (its body, or the error its forwarding step raised) goes back to the worker,
 which then processes the records one by one as before; a record whose step raised fails with that
@@ -39,7 +39,7 @@ class Prepared:
 
 def prepare_batch(
     messages: Iterable[tuple[str, str]],
-    load: Callable[[Envelope], bytes],
+    load: Callable[[str, Envelope], bytes],
     forwarder: Forwarder,
 ) -> dict[str, Prepared]:
     """Each (message id, body)'s forwarding step, by message id. A body that is not an envelope
@@ -61,7 +61,9 @@ def prepare_batch(
             (message_id, pool.submit(forwarder.wake_up, message))
             for message_id, message in wake_ups.items()
         ]
-        loads = {message_id: pool.submit(load, e) for message_id, e in envelopes.items()}
+        loads = {
+            message_id: pool.submit(load, message_id, e) for message_id, e in envelopes.items()
+        }
         for message_id, loading in loads.items():
             envelope = envelopes[message_id]
             try:

@@ -13,7 +13,7 @@ from typing import Any
 
 from handler import metrics
 from handler.logs import logger
-from handler.store.archive import body_key
+from handler.store.archive import delivery_key
 from handler.store.queue import Envelope
 
 from .config import Destination
@@ -127,8 +127,10 @@ class Outcomes:
         reference = envelope.model_copy(
             update={
                 "body_b64": None,
+                # The worker archived it before forwarding (or it was archived before the
+                # `.delivery` layout: the reader finds that pair under the same stem).
                 "body_key": envelope.body_key
-                or body_key(envelope.source, envelope.id, envelope.received_at),
+                or delivery_key(envelope.source, envelope.id, envelope.received_at),
             }
         )
         message = ForwardMessage(

@@ -1,4 +1,8 @@
-"""The registry of signature schemes, by the name used in the sources file."""
+"""The registry of signature schemes, by the name used in the sources file.
+
+`SCHEMES` holds the built-in schemes (imported with the receiver); `scheme_named` also finds the
+named senders of the catalogue (handler/receive/senders), each imported only when asked for.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from . import (
     twilio,
 )
 from .base import (
+    HandshakeRefused,
     MediaTypeError,
     PayloadError,
     Reply,
@@ -43,8 +48,26 @@ SCHEMES: dict[str, Scheme[Any]] = {
     )
 }
 
+
+def scheme_named(name: str) -> Scheme[Any] | None:
+    """A built-in scheme or a catalogue sender (loaded now); None when neither has `name`."""
+    if name in SCHEMES:
+        return SCHEMES[name]
+    from handler.receive import senders
+
+    return senders.load(name)
+
+
+def scheme_names() -> list[str]:
+    """Every name a source may give as its scheme: the built-ins and the catalogue."""
+    from handler.receive import senders
+
+    return sorted({*SCHEMES, *senders.names()})
+
+
 __all__ = [
     "SCHEMES",
+    "HandshakeRefused",
     "MediaTypeError",
     "PayloadError",
     "Reply",
@@ -55,4 +78,6 @@ __all__ = [
     "SigningInput",
     "VerificationError",
     "Verified",
+    "scheme_named",
+    "scheme_names",
 ]

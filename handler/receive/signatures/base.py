@@ -39,6 +39,8 @@ class Reply:
     status: int
     body: dict[str, Any] | str | None
     media_type: str = "text/plain"  # for a str body
+    # Headers the sender requires on the answer (Asana's X-Hook-Secret echo, Dropbox's nosniff).
+    headers: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,13 @@ class VerificationError(ReceiverError):
 
 class SignatureError(VerificationError):
     """Missing, malformed or wrong signature, or a timestamp outside the tolerance: 401."""
+
+
+class HandshakeRefused(VerificationError):
+    """A handshake that fails its own check (Meta's hub.verify_token): 403, never quarantined,
+    since it carries no delivery to release later."""
+
+    status = 403
 
 
 class PayloadError(VerificationError):
@@ -113,6 +122,14 @@ class Scheme(Generic[OptionsT]):
     # Checks a resolved secret at start-up (raises ValueError without echoing it), so a malformed
     # key fails the cold start instead of every delivery.
     check_secret: Callable[[str], object] | None = None
+    # Answers a handshake that is not a signed delivery (Meta's and Dropbox's GET, Okta's GET,
+    # Trello's HEAD, Asana's first POST): a Reply when `request` is one, None when it is not (a
+    # POST then goes on to `verify`; any other method is answered 405). Signed handshakes (Slack,
+    # Zoom, Twitch, Discord) are answered by `verify` itself, through Verified.reply.
+    handshake: Callable[[SignedRequest, Sequence[str], OptionsT, float], Reply | None] | None = None
+    # Option fields that hold secrets (Meta's verify_token): resolved like `secrets` (env:, ssm:,
+    # secretsmanager:) at start-up; the options model types them as SecretStr.
+    secret_options: tuple[str, ...] = ()
 
 
 def constant_time_equal(expected: str | bytes, received: str | bytes) -> bool:

@@ -1,0 +1,58 @@
+"""Gitea (and Forgejo): X-Gitea-Signature = hex HMAC-SHA256(secret, payload).
+
+The payload is the JSON document: the body itself for the "application/json" content type, and
+the `payload` field of the body for "application/x-www-form-urlencoded" (Gitea signs the JSON
+before it wraps it in the form). X-Gitea-Delivery is the delivery id, X-Gitea-Event the event
+(push, pull_request). No timestamp is signed. The sender's own code: go-gitea/gitea
+services/webhook/deliver.go (Deliver); https://docs.gitea.com/usage/webhooks
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from urllib.parse import parse_qs
+
+from handler.receive.signatures.base import (
+    PayloadError,
+    Scheme,
+    SignedRequest,
+    SigningInput,
+    Verified,
+    media_type,
+)
+from handler.receive.signatures.recipe import FORM, Carrier, Recipe, RecipeOptions
+
+RECIPE = Recipe(
+    name="gitea",
+    signed="{body}",
+    carrier=Carrier("x-gitea-signature"),
+    id="header:x-gitea-delivery",
+    event="header:x-gitea-event",
+)
+
+
+def payload(body: bytes, content_type: str) -> bytes:
+    """What Gitea signs: the JSON, unwrapped from the form when it posts one."""
+    if content_type != FORM:
+        return body
+    values = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).get("payload")
+    if not values:
+        raise PayloadError("invalid_payload", "the form has no payload field")
+    return values[0].encode()
+
+
+def verify(
+    request: SignedRequest, secrets: Sequence[str], options: RecipeOptions, now: float
+) -> Verified:
+    signed = replace(request, body=payload(request.body, media_type(request)))
+    return RECIPE.verify(signed, secrets, options, now)
+
+
+def sign(message: SigningInput, options: RecipeOptions) -> dict[str, str]:
+    content_type = message.content_type.split(";", 1)[0].strip().lower()
+    headers = RECIPE.sign(replace(message, body=payload(message.body, content_type)), options)
+    return {**headers, "content-type": message.content_type}
+
+
+SCHEME = Scheme("gitea", RecipeOptions, verify, sign, check_secret=RECIPE.check_secret)
