@@ -31,7 +31,7 @@ from typing import Any
 
 from handler import metrics, retries
 from handler.aws import AWS_ERRORS, AwsClients
-from handler.errors import DeliveryInFlight, HandoffFailed, ReceiverError
+from handler.errors import HandoffFailed, ReceiverError
 from handler.logs import logger
 from handler.process.destinations import WAKE_UP_PREFIX
 from handler.process.destinations import batch as batch_module
@@ -44,7 +44,7 @@ from handler.receive.ingest import Accepted, Handshake, Receiver
 from handler.receive.signatures import SignedRequest
 from handler.settings import Settings
 from handler.store import dedup as dedup_module
-from handler.store.archive import Archive
+from handler.store.archive import Archive, decode_delivery
 from handler.store.queue import WorkQueue
 from handler.wiring import FORWARD_RECORD_EXTRA_SECONDS, dedup_table
 from infra.local_worker import sqs_event
@@ -648,7 +648,7 @@ class World:
                 status = result.reply.status
             else:
                 status = 200 if result.duplicate else 202
-        except (DeliveryInFlight, HandoffFailed) as error:
+        except HandoffFailed as error:
             status = error.status
         except ReceiverError as error:
             status = error.status
@@ -666,11 +666,11 @@ class World:
         if waiter is not None:
             self.rt.wake(waiter, status, delay=actor.stream.uniform(0.005, 0.05))
         actor.data["waiter"] = None
-        # The route's background task, after the response.
+        # The route's background tasks, after the response (handler/receive/api.py).
         if isinstance(result, Accepted):
             if result.duplicate:
                 receiver.after_duplicate(result)
-            else:
+            elif not result.handed_off:
                 receiver.after_ack(result)
 
     # ------------------------------------------------------------------ pollers and workers
@@ -888,6 +888,11 @@ def _crashed_holders(facts: Any) -> int:
 
 
 def _archived_body(archive: dict[str, Any], facts: Any) -> bytes | None:
+    """The body as archived: one `.delivery` object (the layout the worker writes once), or
+    the older `.body` + `.json` pair."""
+    for key, stored in archive.items():
+        if key.endswith(f"/{facts.id}.delivery") and key.startswith(f"archive/{facts.source}/"):
+            return decode_delivery(bytes(stored.body))[1]
     for key, stored in archive.items():
         if key.endswith(f"/{facts.id}.body") and key.startswith(f"archive/{facts.source}/"):
             meta = key[: -len(".body")] + ".json"

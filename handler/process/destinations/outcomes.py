@@ -69,7 +69,7 @@ class Outcomes:
             # The wake-up before the record says "pending": the other way round, a worker dying
             # (or SQS failing) in between left a pending record with no wake-up for its attempt,
             # and the redelivered previous wake-up is stale, so nothing ever tried it again
-            # (found by the simulator, tests/simulation/test_regressions.py). A wake-up that
+            # (found by the simulator, tests/simulator/test_simulation.py). A wake-up that
             # finds the record still "sending" waits for its lease; one left over is stale.
             self.schedule(envelope, destination, attempts, step.at)
             if not self.table.retry_at(key, token, record, step.at):
