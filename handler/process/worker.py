@@ -357,8 +357,14 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:1000]
 
 
-# Every record is reported on its own, so a batch where all fail is still a partial response.
-_batch = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+def _batch() -> BatchProcessor:
+    """A batch processor for one invocation. Every record is reported on its own, so a batch
+    where all fail is still a partial response. One per call, not one per process: it keeps the
+    batch's successes and failures, and two batches handled at once in one process (Lambda
+    Managed Instances run several invocations per environment; the simulator runs workers side
+    by side) would otherwise report each other's records (found by the simulator,
+    tests/simulation/test_regressions.py)."""
+    return BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
@@ -379,7 +385,7 @@ def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
 
 def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if worker.forwarder is None and worker.archive_mode != "batch":
-        return dict(process_partial_response(event, worker.handle_record, _batch, context))
+        return dict(process_partial_response(event, worker.handle_record, _batch(), context))
     records = [SQSRecord(r) for r in event.get("Records") or []]
     arrivals = {r.message_id: Arrival.of(r) for r in records}
     loaded = worker.archive_batch(records, arrivals) if worker.archive_mode == "batch" else {}
@@ -406,7 +412,7 @@ def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> 
         message_id = record.message_id
         return worker.handle_record(record, prepared.get(message_id), arrivals[message_id])
 
-    return dict(process_partial_response(event, handle, _batch, context))
+    return dict(process_partial_response(event, handle, _batch(), context))
 
 
 def forwarded_body(body: str, arrival: Arrival) -> str:

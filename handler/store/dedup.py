@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from handler.aws import condition_failed, update_if
 
@@ -208,13 +209,25 @@ class DedupTable:
             )
         except ClientError as error:
             if not condition_failed(error):
+                self._give_back(key, token)
                 raise
             status = _old_attribute(error, "status")
             if status == PROCESSING and _old_attribute(error, "owner") == token:
                 # botocore retried an UpdateItem that had succeeded: the hold is this one.
                 return Hold.STARTED, token
             return (Hold.DONE if status == PROCESSED else Hold.BUSY), token
+        except BotoCoreError:
+            self._give_back(key, token)
+            raise
         return Hold.STARTED, token
+
+    def _give_back(self, key: str, token: str) -> None:
+        """After a hold that raised: one of botocore's attempts may have taken the lease before
+        the answers were lost. Give it back at once (only if it is ours), or this worker (the
+        next copy of the delivery in its batch, found by the simulator) and every other would
+        wait for it to run out as if its owner had died."""
+        with suppress(BotoCoreError, ClientError):  # else it runs out on its own
+            self.release_processing(key, token, "hold failed; lease given back")
 
     def mark_processed(self, key: str, token: str, outcome: dict[str, Any], now: float) -> bool:
         """Record the outcome; False if our lease was lost to another worker meanwhile."""

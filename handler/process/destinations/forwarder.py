@@ -126,8 +126,10 @@ class Forwarder(Guards, Outcomes):
                 held = "rate_limited", self.clock() + 1 + self.rand.random()
         if held is not None or body is None:
             reason, at = held or ("", now)
-            self.table.defer(key, token, at, reason)
+            # The wake-up first, as for a retry (outcomes.py): a record deferred with no wake-up
+            # for its attempt count is never tried again (found by the simulator).
             self.schedule(envelope, destination, started.attempts - 1, at)
+            self.table.defer(key, token, at, reason)
             metrics.emit(
                 {"ForwardDeferred": 1}, source=envelope.source, destination=destination.name
             )

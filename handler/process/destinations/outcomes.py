@@ -66,8 +66,14 @@ class Outcomes:
                 source=envelope.source,
                 destination=destination.name,
             )
-            if self.table.retry_at(key, token, record, step.at):
-                self.schedule(envelope, destination, attempts, step.at)
+            # The wake-up before the record says "pending": the other way round, a worker dying
+            # (or SQS failing) in between left a pending record with no wake-up for its attempt,
+            # and the redelivered previous wake-up is stale, so nothing ever tried it again
+            # (found by the simulator, tests/simulator/test_simulation.py). A wake-up that
+            # finds the record still "sending" waits for its lease; one left over is stale.
+            self.schedule(envelope, destination, attempts, step.at)
+            if not self.table.retry_at(key, token, record, step.at):
+                logger.warning("forward lease lost before the retry was recorded", extra=log)
             return
         if step.verdict is Verdict.GONE:
             self.table.set_switch(
