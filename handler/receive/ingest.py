@@ -68,6 +68,24 @@ def facts_of(envelope: Envelope) -> dict[str, str | int]:
     return delivery_facts(envelope.event_type, envelope.received_at, envelope.body_size)
 
 
+def beside(envelope: Envelope, first_at: str | None) -> Envelope:
+    """A copy enqueued beside the copy that holds the claim (Claim.IN_FLIGHT) takes that copy's
+    arrival time: both messages then name one archive key, and the worker's conditional write
+    keeps one archive (a copy arriving after midnight would otherwise be archived again)."""
+    if first_at is None:
+        return envelope
+    received_at = datetime.fromisoformat(first_at)
+    if received_at == envelope.received_at:
+        return envelope
+    large = envelope.body_key is not None
+    return envelope.model_copy(
+        update={
+            "received_at": received_at,
+            "body_key": delivery_key(envelope.source, envelope.id, received_at) if large else None,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Accepted:
     envelope: Envelope
@@ -185,14 +203,14 @@ class Receiver:
         key = dedup_key(envelope.source, envelope.id)
         log = {"delivery_id": envelope.id, "source": envelope.source}
         try:
-            claim, token = self.dedup.claim(key, now, facts_of(envelope))
+            claim, token, first_at = self.dedup.claim_delivery(key, now, facts_of(envelope))
         except AWS_ERRORS as error:
             logger.error("claim failed", extra={**log, "aws_error": error_code(error)})
             raise self._unavailable() from None
         if claim is Claim.DUPLICATE:
             return Accepted(envelope, body, duplicate=True)
         try:
-            self._enqueue(envelope, body, late=late)
+            self._enqueue(beside(envelope, first_at), body, late=late)
         except HANDOFF_ERRORS as error:
             logger.error("hand-off failed", extra={**log, "aws_error": error_code(error)})
             if claim is Claim.CLAIMED:
@@ -216,9 +234,10 @@ class Receiver:
         log = {"delivery_id": envelope.id, "source": envelope.source}
         claim: Claim | None = None
         token = ""
+        first_at = None
         try:
-            claim, token = self._retry(
-                lambda: self.dedup.claim(key, self.clock(), facts_of(envelope))
+            claim, token, first_at = self._retry(
+                lambda: self.dedup.claim_delivery(key, self.clock(), facts_of(envelope))
             )
         except AWS_ERRORS as error:
             # The message alone makes the delivery durable; the worker's hold dedups the effect.
@@ -232,6 +251,7 @@ class Receiver:
             return
         # Claim.IN_FLIGHT: another copy is being handed off, but this one was acked too and that
         # owner may die before enqueueing. Enqueue anyway: the worker's hold gives one effect.
+        envelope = beside(envelope, first_at)
         try:
             self._retry(lambda: self._enqueue(envelope, body))
         except HANDOFF_ERRORS as error:

@@ -104,6 +104,15 @@ class DedupTable:
         """Claim a delivery for hand-off; returns the outcome and our owner token. `facts` (what
         never changes about the delivery: `delivery_facts`) ride along in the same write, so a
         list of deliveries reads them with the status instead of one archive GET each."""
+        claim, token, _ = self.claim_delivery(key, now, facts)
+        return claim, token
+
+    def claim_delivery(
+        self, key: str, now: float, facts: Mapping[str, str | int] | None = None
+    ) -> tuple[Claim, str, str | None]:
+        """`claim`, and, when another copy holds the claim (IN_FLIGHT), when that copy arrived
+        (its `received_at` fact, from the same answer): a copy enqueued beside it is archived
+        under that copy's day, so that the two messages meet at one archive key."""
         token = uuid.uuid4().hex
         try:
             self.dynamodb.put_item(
@@ -139,9 +148,11 @@ class DedupTable:
             if status == CLAIMED and _old_attribute(error, "owner") == token:
                 # botocore retried a PutItem that had succeeded (its answer was lost or late):
                 # the claim in the table is this very one, not another copy's.
-                return Claim.CLAIMED, token
-            return (Claim.IN_FLIGHT if status == CLAIMED else Claim.DUPLICATE), token
-        return Claim.CLAIMED, token
+                return Claim.CLAIMED, token, None
+            if status == CLAIMED:
+                return Claim.IN_FLIGHT, token, _old_attribute(error, "received_at")
+            return Claim.DUPLICATE, token, None
+        return Claim.CLAIMED, token, None
 
     def release(self, key: str, token: str) -> None:
         """Give a claim back after a failed hand-off, so the sender's retry is not blocked."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import time
 from datetime import UTC, datetime
@@ -373,3 +374,21 @@ def test_received_at_is_utc_and_recent(
     [envelope] = queued(clients, resources)
     assert abs((datetime.now(UTC) - envelope.received_at).total_seconds()) < 60
     assert base64.b64decode(envelope.body_b64 or "") == b"{}"
+
+
+def test_a_copy_after_midnight_beside_a_live_claim_names_the_same_archive_key(
+    client: TestClient, clients: AwsClients, resources: Resources, receiver: Receiver
+) -> None:
+    """The two messages of a delivery must meet at one archive key, or the worker's
+    conditional write cannot keep one archive: the copy takes the claim holder's day."""
+    body = body_for("stripe", "x", "evt_midnight")
+    before = datetime(2026, 12, 7, 23, 59, 58, tzinfo=UTC).timestamp()
+    receiver.clock = lambda: before
+    receiver.dedup = dataclasses.replace(receiver.dedup, claim_lease_seconds=3600)
+    assert post(client, "stripe", body, now=before).status_code == 202
+    receiver.clock = lambda: before + 4  # the next UTC day
+    copy = post(client, "stripe", body, now=before + 4)
+    assert copy.status_code == 200 and copy.json()["status"] == "duplicate"
+    first, second = queued(clients, resources)
+    assert first.received_at == second.received_at
+    assert first.received_at.date().isoformat() == "2026-12-07"
