@@ -22,7 +22,11 @@ class Price:
     source: str
 
 
-# us-east-1 list prices, first tier, without free tiers; read on PRICES_READ.
+# us-east-1 list prices, first tier, without free tiers; read on PRICES_READ. The source is AWS's
+# pricing page for each service; the figures were checked that day against 2026 write-ups that
+# quote them (S3 PUT $0.005 / GET $0.0004 per 1,000; DynamoDB on-demand $0.625 / $0.125 per
+# million units since Nov 2024; SQS $0.40 per million to 100 B requests; HTTP API $1.00 per
+# million to 300 M; Lambda logs $0.50 per GB for the first 10 TB since May 2025).
 S3 = "https://aws.amazon.com/s3/pricing/"
 DYNAMODB = "https://aws.amazon.com/dynamodb/pricing/on-demand/"
 SQS = "https://aws.amazon.com/sqs/pricing/"

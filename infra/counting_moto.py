@@ -11,10 +11,11 @@ request before moto answers it:
 
 A PutObject with `If-None-Match`/`If-Match`, and a DynamoDB write with a `ConditionExpression`,
 is also counted as conditional; answers 4xx and 5xx are counted per operation (S3 bills them, a
-failed conditional DynamoDB write still uses write units). DynamoDB write units are sized from moto's own copy of the item before and after the
-write (the larger, in 1 KB units), read units from the item read (4 KB units, halved unless
-strongly consistent). An SQS request is billed per 64 KB of payload; a ReceiveMessage's answer is
-read for how many messages it handed out (the worker's batch size).
+failed conditional DynamoDB write still uses write units). DynamoDB write units are sized from
+moto's own copy of the item before and after the write (the larger, in 1 KB units), read units
+from the item read (4 KB units, halved unless strongly consistent). An SQS request is billed per
+64 KB of payload; a ReceiveMessage's answer is read for how many messages it handed out (the
+worker's batch size).
 
     GET  /_counter         the counts as JSON
     POST /_counter         the counts, and start again from zero
