@@ -1,4 +1,7 @@
-"""`make bench` / `python -m bench [--quick] [--only cold,warm,ack,http,e2e]`.
+"""`make bench` / `python -m bench [--quick] [--only cold,warm,ack,http,e2e] [case ...]`.
+
+`make bench BENCH_ARGS=cost` runs the cost case alone (bench/cost.py: counted AWS requests and
+dollars per million deliveries); a plain `make bench` leaves it out (it runs the stack thrice).
 
 One run, one table: every figure next to its baseline measured in the same run (medians,
 interleaved). Results go to bench/results/ as JSON and a PNG chart. Never part of `make test`.
@@ -15,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ack, cold, e2e, http, snapstart, warm
+from bench import ack, cold, cost, e2e, http, snapstart, warm
 
 X = "\u00d7"  # the multiplication sign in ratios
 
@@ -26,7 +29,10 @@ CASES = {
     "http": http.run,
     "e2e": e2e.run,
     "snapstart": snapstart.run,
+    "cost": cost.run,
 }
+# Not in a plain `make bench`: it runs the whole stack three times (~2 min). Ask for it by name.
+ON_REQUEST = {"cost"}
 RESULTS = Path(__file__).with_name("results")
 
 # (case, metric, target, met?) — the issue's targets.
@@ -41,7 +47,9 @@ TARGETS = {
         f"+ 5 MiB; "
         f"restore ours ≤ 1.3{X} bare (judged on CPU)"
     ),
+    "cost": "default ≤ $10 per million deliveries, volume ≤ $5 (requests, API Gateway, logs)",
 }
+COST_GOALS = {"default": 10.0, "volume": 5.0}
 
 
 def verdict(name: str, met: bool) -> str:
@@ -115,6 +123,19 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             value = f"{s['median_ms']:.1f} ms (CPU {s['median_cpu_ms']:.1f} ms)"
             ratio = f"{s['ratio_to_bare']:.2f}{X} bare (CPU {s['cpu_ratio_to_bare']:.2f}{X})"
             out.append(("7 restore+delivery", name, value, ratio, judged))
+    if "cost" in results:
+        r = results["cost"]
+        for name, f in r["figures"].items():
+            # Compared with the floor in the same pattern: "default (paced)" with "floor (paced)".
+            floor = r["figures"].get("floor " + name.split(" ", 1)[-1])
+            total = f["dollars_per_million"]["total"]
+            value = f"${total:.2f}/M (Lambda x86 ${f['lambda_per_million']['x86_64']:.2f} beside)"
+            ratio = f"{total / floor['dollars_per_million']['total']:.1f}{X} floor" if floor else ""
+            goal = COST_GOALS.get(name.split(" ")[0])
+            judged = ("MET" if total <= goal else "MISSED") if goal else ""
+            out.append(("8 cost", name, value, ratio, judged))
+        for name in r["missing"]:
+            out.append(("8 cost", name, "not available in this checkout", "", ""))
     return out
 
 
@@ -174,9 +195,12 @@ def chart(results: dict[str, Any], path: Path) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs: under a minute")
-    parser.add_argument("--only", default=",".join(CASES), help="comma-separated cases")
+    every = ",".join(name for name in CASES if name not in ON_REQUEST)
+    parser.add_argument("--only", default=every, help="comma-separated cases")
+    parser.add_argument("cases", nargs="*", help="cases by name (as --only)")
     args = parser.parse_args(argv)
-    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    only = ",".join(args.cases) if args.cases else args.only
+    chosen = [name.strip() for name in only.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in CASES]
     if unknown:
         parser.error(f"unknown case(s): {', '.join(unknown)}")

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
 
     ack_policy: Literal["durable", "instant"] = "durable"
 
+    # How the worker archives (README, "Volume mode"): "delivery", one object per delivery, or
+    # "batch", one object per SQS batch, each delivery's place kept on its dedup record.
+    archive_mode: Literal["delivery", "batch"] = "delivery"
+
     # Deliveries refused for their signature are kept (capped, rate-limited) for re-verification.
     quarantine_enabled: bool = True
     quarantine_max_bytes: int = Field(default=256 * 1024, ge=0)

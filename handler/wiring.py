@@ -122,6 +122,11 @@ def default_worker() -> Worker:
     settings, clients = get_settings(), default_clients()
     queue = work_queue(settings, clients)
     check_queue_timing(settings, queue)
-    worker = Worker(dedup_table(settings, clients), archive(settings, clients), queue=queue)
+    worker = Worker(
+        dedup_table(settings, clients),
+        archive(settings, clients),
+        queue=queue,
+        archive_mode=settings.archive_mode,
+    )
     forwarding = forwarder(settings, clients, worker.load_body)
     return worker if forwarding is None else replace(worker, forwarder=forwarding)

@@ -17,7 +17,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -67,6 +67,8 @@ class Arrival:
     # such as a release from quarantine, or unknown).
     sent_at: float | None = None
     replayed: bool = False  # sent by `webhooks replay`: read from the archive, never re-written
+    # Where the batch's archive object holds it (ARCHIVE_MODE=batch), once written.
+    archived: str | None = None
 
     @classmethod
     def of(cls, record: SQSRecord) -> Arrival:
@@ -102,6 +104,7 @@ class Worker:
     # event source leaves a failed record's visibility to us). None: it waits out the queue's.
     queue: WorkQueue | None = None
     forwarder: Forwarder | None = None  # set when a source has destinations
+    archive_mode: str = "delivery"  # "batch": one archive object per SQS batch (batches.py)
 
     def handle(
         self,
@@ -122,7 +125,7 @@ class Worker:
                 # Independent of the processor: each destination's record makes a repeat a no-op.
                 self.forwarder.forward_delivery(envelope, body)
         key = dedup_key(envelope.source, envelope.id)
-        hold, token = self.dedup.hold_for_processing(key, self.clock())
+        hold, token = self.dedup.hold_for_processing(key, self.clock(), arrival.archived)
         if hold is Hold.DONE:
             logger.info("already processed; no second effect", extra=log)
             return None
@@ -172,7 +175,8 @@ class Worker:
 
     def load_and_archive(self, envelope: Envelope, arrival: Arrival = UNKNOWN_ARRIVAL) -> bytes:
         body = self.load_body(envelope)
-        if not arrival.replayed:  # a replay was read from the archive: it is there
+        # A replay was read from the archive; the batch step archived it already.
+        if not arrival.replayed and arrival.archived is None:
             self.archive_once(envelope, body, arrival)
         return body
 
@@ -207,7 +211,53 @@ class Worker:
             )
             metrics.emit({"ArchiveFound": 1}, source=envelope.source)
 
-    def handle_record(self, record: SQSRecord, prepared: Prepared | None = None) -> Outcome | None:
+    def archive_batch(
+        self, records: list[SQSRecord], arrivals: dict[str, Arrival]
+    ) -> dict[str, Prepared]:
+        """ARCHIVE_MODE=batch: the batch's deliveries (inline bodies, not replays) in one
+        object; each one's place goes into `arrivals` (the hold keeps it on its record). What
+        each record came to, by message id: its body, or why it must fail."""
+        from handler.process.destinations.batch import Prepared
+        from handler.store.batches import BatchArchive
+
+        loaded: dict[str, Prepared] = {}
+        items: list[tuple[Envelope, bytes, float | None]] = []
+        ids: list[str] = []
+        for record in records:
+            if record.body.startswith(WAKE_UP_PREFIX):
+                continue
+            try:
+                envelope = Envelope.model_validate_json(record.body)
+            except ValidationError:
+                continue  # failed on its own by handle_record
+            arrival = arrivals[record.message_id]
+            if arrival.replayed or envelope.body_key is not None:
+                continue  # read from the archive, or the receiver's claim-check object
+            try:
+                body = self.load_body(envelope)
+            except Exception as error:
+                loaded[record.message_id] = Prepared(error=error)
+                continue
+            items.append((envelope, body, ack_ms(envelope, arrival)))
+            ids.append(record.message_id)
+            loaded[record.message_id] = Prepared(body=body)
+        if not items:
+            return loaded
+        try:
+            references = BatchArchive(self.archive).write(items, self.clock())
+        except AWS_ERRORS as error:
+            logger.warning("batch archive failed", extra={"aws_error": error_code(error)})
+            return {**loaded, **{message_id: Prepared(error=error) for message_id in ids}}
+        for message_id, reference in zip(ids, references, strict=True):
+            arrivals[message_id] = replace(arrivals[message_id], archived=reference)
+        return loaded
+
+    def handle_record(
+        self,
+        record: SQSRecord,
+        prepared: Prepared | None = None,
+        arrival: Arrival | None = None,
+    ) -> Outcome | None:
         if record.body.startswith(WAKE_UP_PREFIX):
             if prepared is None:
                 self.wake_up(record.body)
@@ -219,7 +269,7 @@ class Worker:
         except ValidationError as error:
             self.record_failed(record, None, error)
             raise
-        arrival = Arrival.of(record)
+        arrival = arrival or Arrival.of(record)
         with (
             metrics.delivery_log_keys(delivery_id=envelope.id, source=envelope.source),
             metrics.processing(envelope.source, replayed=arrival.replayed),
@@ -334,21 +384,42 @@ def check_queue_timing(settings: Settings, queue: WorkQueue) -> None:
 
 
 def handle_batch(worker: Worker, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    if worker.forwarder is None:
+    if worker.forwarder is None and worker.archive_mode != "batch":
         return dict(process_partial_response(event, worker.handle_record, _batch(), context))
-    # The batch's forwards first, side by side (destinations/batch.py); then the records in order.
-    from handler.process.destinations.batch import prepare_batch
-
     records = [SQSRecord(r) for r in event.get("Records") or []]
-    messages = [(r.message_id, r.body) for r in records]
     arrivals = {r.message_id: Arrival.of(r) for r in records}
+    loaded = worker.archive_batch(records, arrivals) if worker.archive_mode == "batch" else {}
+    prepared = loaded
+    if worker.forwarder is not None:
+        # The batch's forwards first, side by side (destinations/batch.py); then the records in
+        # order. A wake-up refers to the body where the batch step archived it.
+        from handler.process.destinations.batch import prepare_batch
 
-    def load(message_id: str, envelope: Envelope) -> bytes:
-        return worker.load_and_archive(envelope, arrivals[message_id])
+        messages = [(r.message_id, forwarded_body(r.body, arrivals[r.message_id])) for r in records]
 
-    prepared = prepare_batch(messages, load, worker.forwarder)
+        def load(message_id: str, envelope: Envelope) -> bytes:
+            done = loaded.get(message_id)
+            if done is None:
+                return worker.load_and_archive(envelope, arrivals[message_id])
+            if done.error is not None:
+                raise done.error
+            assert done.body is not None
+            return done.body
+
+        prepared = prepare_batch(messages, load, worker.forwarder)
 
     def handle(record: SQSRecord) -> Outcome | None:
-        return worker.handle_record(record, prepared.get(record.message_id))
+        message_id = record.message_id
+        return worker.handle_record(record, prepared.get(message_id), arrivals[message_id])
 
     return dict(process_partial_response(event, handle, _batch(), context))
+
+
+def forwarded_body(body: str, arrival: Arrival) -> str:
+    """The message as the forwarding step sees it: with the body by reference to the batch
+    object when the volume mode archived it there (a wake-up carries that reference)."""
+    if arrival.archived is None:
+        return body
+    envelope = Envelope.model_validate_json(body)
+    reference = envelope.model_copy(update={"body_b64": None, "body_key": arrival.archived})
+    return reference.model_dump_json(exclude_none=True)

@@ -73,6 +73,22 @@ def archived_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in headers.items() if name not in CREDENTIAL_HEADERS}
 
 
+def same_archive_key(envelope: Envelope, first_received_at: str | None) -> Envelope:
+    """A copy enqueued beside a live claim, dated as the claim's copy: the archive key holds the
+    day a delivery arrived, and both messages must meet at one key (If-None-Match keeps one
+    object) even when the copies straddle midnight."""
+    if first_received_at is None:
+        return envelope
+    try:
+        received_at = datetime.fromisoformat(first_received_at)
+    except ValueError:
+        return envelope
+    if received_at == envelope.received_at:
+        return envelope
+    body_key = envelope.body_key and delivery_key(envelope.source, envelope.id, received_at)
+    return envelope.model_copy(update={"received_at": received_at, "body_key": body_key})
+
+
 def facts_of(envelope: Envelope) -> dict[str, str | int]:
     return delivery_facts(envelope.event_type, envelope.received_at, envelope.body_size)
 
@@ -211,14 +227,17 @@ class Receiver:
         key = dedup_key(envelope.source, envelope.id)
         log = {"delivery_id": envelope.id, "source": envelope.source}
         try:
-            claim, token = self.dedup.claim(key, now, facts_of(envelope))
+            claim, token, first_received_at = self.dedup.claim(key, now, facts_of(envelope))
         except AWS_ERRORS as error:
             logger.error("claim failed", extra={**log, "aws_error": error_code(error)})
             raise self._unavailable() from None
         if claim is Claim.DUPLICATE:
             return Accepted(envelope, body, duplicate=True)
+        queued = envelope
+        if claim is Claim.IN_FLIGHT:
+            queued = same_archive_key(envelope, first_received_at)
         try:
-            self._enqueue(envelope, body, late=late)
+            self._enqueue(queued, body, late=late)
         except HANDOFF_ERRORS as error:
             logger.error("hand-off failed", extra={**log, "aws_error": error_code(error)})
             if claim is Claim.CLAIMED:
@@ -242,8 +261,9 @@ class Receiver:
         log = {"delivery_id": envelope.id, "source": envelope.source}
         claim: Claim | None = None
         token = ""
+        first_received_at: str | None = None
         try:
-            claim, token = self._retry(
+            claim, token, first_received_at = self._retry(
                 lambda: self.dedup.claim(key, self.clock(), facts_of(envelope))
             )
         except AWS_ERRORS as error:
@@ -258,8 +278,11 @@ class Receiver:
             return
         # Claim.IN_FLIGHT: another copy is being handed off, but this one was acked too and that
         # owner may die before enqueueing. Enqueue anyway: the worker's hold gives one effect.
+        queued = envelope
+        if claim is Claim.IN_FLIGHT:
+            queued = same_archive_key(envelope, first_received_at)
         try:
-            self._retry(lambda: self._enqueue(envelope, body))
+            self._retry(lambda: self._enqueue(queued, body))
         except HANDOFF_ERRORS as error:
             logger.error(
                 "acknowledged delivery lost: hand-off failed after retries",

@@ -172,7 +172,7 @@ class Archive:
         `.delivery` key is looked for as the pair: `read(delivery_key(...))` finds either."""
         located = parse_reference(reference)
         if located is not None:
-            meta, body = decode_delivery(self._range(*located))
+            meta, body = decode_delivery(self.range(*located))
             return StoredDelivery(reference, meta, body)
         if reference.endswith((".json", ".body")):
             stem = reference.rsplit(".", 1)[0]
@@ -197,14 +197,14 @@ class Archive:
         key, offset, length = located or (reference, 0, None)
         size = META_READ_BYTES if length is None else min(length, META_READ_BYTES)
         try:
-            decoded = decode_meta(self._range(key, offset, size))
+            decoded = decode_meta(self.range(key, offset, size))
         except ClientError as error:
             if error_code(error) not in MISSING or not reference.endswith(DELIVERY_SUFFIX):
                 raise
             return self.read_meta(reference.removesuffix(DELIVERY_SUFFIX) + ".json")
         if decoded is None:  # a meta line longer than the first read: read the whole frame
             decoded = decode_meta(
-                self.get(key) if length is None else self._range(key, offset, length)
+                self.get(key) if length is None else self.range(key, offset, length)
             )
         if decoded is None:
             raise ArchiveFormatError(f"{reference}: the meta line never ends")
@@ -241,7 +241,8 @@ class Archive:
             raise
         return True
 
-    def _range(self, key: str, offset: int, length: int) -> bytes:
+    def range(self, key: str, offset: int, length: int) -> bytes:
+        """`length` bytes of `key` from `offset` (fewer at its end): one ranged GET."""
         response = self.s3.get_object(
             Bucket=self.bucket, Key=key, Range=f"bytes={offset}-{offset + length - 1}"
         )

@@ -101,10 +101,12 @@ class DedupTable:
 
     def claim(
         self, key: str, now: float, facts: Mapping[str, str | int] | None = None
-    ) -> tuple[Claim, str]:
-        """Claim a delivery for hand-off; returns the outcome and our owner token. `facts` (what
-        never changes about the delivery: `delivery_facts`) ride along in the same write, so a
-        list of deliveries reads them with the status instead of one archive GET each."""
+    ) -> tuple[Claim, str, str | None]:
+        """Claim a delivery for hand-off; returns the outcome, our owner token and, when another
+        copy's record stands, the `received_at` it claimed with (its archive key's day: a copy
+        enqueued again must archive under the same key). `facts` (what never changes about the
+        delivery: `delivery_facts`) ride along in the same write, so a list of deliveries reads
+        them with the status instead of one archive GET each."""
         token = uuid.uuid4().hex
         try:
             self.dynamodb.put_item(
@@ -140,9 +142,10 @@ class DedupTable:
             if status == CLAIMED and _old_attribute(error, "owner") == token:
                 # botocore retried a PutItem that had succeeded (its answer was lost or late):
                 # the claim in the table is this very one, not another copy's.
-                return Claim.CLAIMED, token
-            return (Claim.IN_FLIGHT if status == CLAIMED else Claim.DUPLICATE), token
-        return Claim.CLAIMED, token
+                return Claim.CLAIMED, token, None
+            outcome = Claim.IN_FLIGHT if status == CLAIMED else Claim.DUPLICATE
+            return outcome, token, _old_attribute(error, "received_at")
+        return Claim.CLAIMED, token, None
 
     def release(self, key: str, token: str) -> None:
         """Give a claim back after a failed hand-off, so the sender's retry is not blocked."""
@@ -170,8 +173,13 @@ class DedupTable:
             ExpressionAttributeValues={":now": {"N": str(int(now))}, ":one": {"N": "1"}},
         )
 
-    def hold_for_processing(self, key: str, now: float) -> tuple[Hold, str]:
+    def hold_for_processing(
+        self, key: str, now: float, archive_ref: str | None = None
+    ) -> tuple[Hold, str]:
+        """`archive_ref`: where the volume mode archived the delivery (handler/store/batches.py),
+        kept in this same write."""
         token = uuid.uuid4().hex
+        ref: dict[str, Any] = {":ref": {"S": archive_ref}} if archive_ref else {}
         try:
             self.dynamodb.update_item(
                 TableName=self.table,
@@ -179,6 +187,7 @@ class DedupTable:
                 UpdateExpression=(
                     "SET #status = :processing, #owner = :token, lease_until = :lease,"
                     " expires_at = :expires, attempts = if_not_exists(attempts, :zero) + :one"
+                    + (", archive_ref = :ref" if archive_ref else "")
                 ),
                 ConditionExpression=(
                     "attribute_not_exists(pk) OR expires_at < :now OR (#status <> :processed"
@@ -194,6 +203,7 @@ class DedupTable:
                     ":expires": {"N": str(int(now) + self.ttl_seconds)},
                     ":zero": {"N": "0"},
                     ":one": {"N": "1"},
+                    **ref,
                 },
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )

@@ -17,29 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from handler.receive.signatures.twilio import FORM as TWILIO_FORM
+from handler.receive.signatures.base import FORM as TWILIO_FORM
 from handler.receive.sources import Source, load_sources
 from handler.settings import Settings
 from webhook_sim.senders import DEMO_DISCORD_SEED, sign
 
-from .stack import HOST, ROTATING_SECRET
+from .stack import CATALOGUE_SECRETS, HOST, ROTATING_SECRET
 
 # A key the demo Discord source does not trust: deliveries signed with a wrong "secret".
 OTHER_DISCORD_SEED = b"\x07" * 32
 
-# Catalogue senders (handler/receive/senders) the harness sends too (sources: stack.CATALOGUE).
-CATALOGUE_SOURCES = (
-    "zoom",
-    "twitch",
-    "bitbucket",
-    "sentry",
-    # The catalogue's second half: an id header, a form-or-JSON signer, a rotation header, a
-    # "t=,v1=" timestamped one.
-    "razorpay",
-    "gitea",
-    "pagerduty",
-    "mux",
-)
+# Catalogue senders (handler/receive/senders) the harness sends too: one source of each in
+# stack.CATALOGUE.
+CATALOGUE_SOURCES = tuple(CATALOGUE_SECRETS)
 SENDER_SOURCES = (
     "github",
     "stripe",

@@ -43,40 +43,24 @@ secrets = ["env:RELIABILITY_ROTATING_SECRET", "reliability-old-rotating-secret"]
 """
 ROTATING_SECRET = "reliability-new-rotating-secret"
 
-# Catalogue senders the harness sends too (infra/reliability/senders.py, CATALOGUE_SOURCES).
-CATALOGUE = """
-[sources.zoom]
-scheme = "zoom"
-secrets = ["reliability-zoom-secret-token"]
-
-[sources.twitch]
-scheme = "twitch"
-secrets = ["reliability-twitch-eventsub-secret"]
-
-[sources.bitbucket]
-scheme = "bitbucket"
-secrets = ["reliability-bitbucket-secret"]
-
-[sources.sentry]
-scheme = "sentry"
-secrets = ["reliability-sentry-client-secret"]
-
-[sources.razorpay]
-scheme = "razorpay"
-secrets = ["reliability-razorpay-webhook-secret"]
-
-[sources.gitea]
-scheme = "gitea"
-secrets = ["reliability-gitea-webhook-secret"]
-
-[sources.pagerduty]
-scheme = "pagerduty"
-secrets = ["reliability-pagerduty-subscription-secret"]
-
-[sources.mux]
-scheme = "mux"
-secrets = ["reliability-mux-signing-secret"]
-"""
+# Catalogue senders the harness sends too (infra/reliability/senders.py): a source of each,
+# named like its scheme, with one secret.
+CATALOGUE_SECRETS = {
+    "zoom": "reliability-zoom-secret-token",
+    "twitch": "reliability-twitch-eventsub-secret",
+    "bitbucket": "reliability-bitbucket-secret",
+    "sentry": "reliability-sentry-client-secret",
+    # The catalogue's second half: an id header, a form-or-JSON signer, a rotation header, a
+    # "t=,v1=" timestamped one.
+    "razorpay": "reliability-razorpay-webhook-secret",
+    "gitea": "reliability-gitea-webhook-secret",
+    "pagerduty": "reliability-pagerduty-subscription-secret",
+    "mux": "reliability-mux-signing-secret",
+}
+CATALOGUE = "".join(
+    f'\n[sources.{name}]\nscheme = "{name}"\nsecrets = ["{secret}"]\n'
+    for name, secret in CATALOGUE_SECRETS.items()
+)
 
 # Short leases and timeouts: a SIGKILLed owner stops blocking retries within seconds.
 HARNESS_SETTINGS = {

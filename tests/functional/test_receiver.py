@@ -328,7 +328,7 @@ def test_a_copy_during_a_live_claim_is_enqueued_itself_so_a_dead_owner_loses_not
     client: TestClient, clients: AwsClients, resources: Resources, receiver: Receiver
 ) -> None:
     key = dedup_key("stripe", "evt_inflight")
-    outcome, _ = receiver.dedup.claim(key, time.time())  # its owner died before its message
+    outcome, _, _ = receiver.dedup.claim(key, time.time())  # its owner died before its message
     assert outcome.value == "claimed"
     body = body_for("stripe", "x", "evt_inflight")
     response = post(client, "stripe", body)
@@ -337,6 +337,33 @@ def test_a_copy_during_a_live_claim_is_enqueued_itself_so_a_dead_owner_loses_not
     # Once its lease has run out, a retry claims it again: accepted, enqueued.
     receiver.clock = lambda: time.time() + receiver.settings.claim_lease_seconds + 1
     assert post(client, "stripe", body).status_code == 202
+
+
+def test_copies_straddling_midnight_are_archived_once_under_the_first_copys_day(
+    client: TestClient,
+    clients: AwsClients,
+    resources: Resources,
+    receiver: Receiver,
+    worker: Worker,
+) -> None:
+    """A retry during the first copy's live claim is enqueued too; dated by its own arrival it
+    would be archived under the next day's key, a second object for one delivery."""
+    before_midnight = datetime(2026, 12, 7, 23, 59, 50, tzinfo=UTC).timestamp()
+    body = body_for("github", "x", "straddle")
+    for at in (before_midnight, before_midnight + 20):
+        receiver.clock = lambda at=at: at
+        assert post(client, "github", body, delivery_id="straddle", now=at).status_code in (
+            200,
+            202,
+        )
+    copies = queued(clients, resources)
+    assert [copy.id for copy in copies] == ["straddle", "straddle"]
+    assert {copy.received_at for copy in copies} == {datetime.fromtimestamp(before_midnight, UTC)}
+    for copy in copies:
+        worker.handle(copy)
+    assert archived_keys(clients, resources) == [
+        delivery_key("github", "straddle", datetime.fromtimestamp(before_midnight, UTC))
+    ]
 
 
 def test_a_failed_archive_write_loses_nothing(

@@ -156,6 +156,7 @@ def test_environment_declares_every_setting(template: dict[str, Any]) -> None:
         "CLAIM_CHECK_BYTES",
         "DEDUP_TTL_SECONDS",
         "ACK_POLICY",
+        "ARCHIVE_MODE",
         "LOG_LEVEL",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",

@@ -30,7 +30,7 @@ class RetriedPut:
 
 def test_a_retried_claim_is_still_ours(settings: Settings, clients: Any) -> None:
     table = DedupTable(RetriedPut(clients.dynamodb), settings.idempotency_table, 3600, 30, 300)
-    claim, _ = table.claim("github#retried-claim", 1_000_000.0)
+    claim, _, _ = table.claim("github#retried-claim", 1_000_000.0)
     assert claim is Claim.CLAIMED
-    again, _ = table.claim("github#retried-claim", 1_000_001.0)  # a real second copy
+    again, _, _ = table.claim("github#retried-claim", 1_000_001.0)  # a real second copy
     assert again is Claim.IN_FLIGHT

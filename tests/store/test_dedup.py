@@ -46,7 +46,7 @@ def test_the_key_names_source_and_id() -> None:
 
 
 def test_a_first_claim_is_ours_and_a_second_is_in_flight(table: DedupTable) -> None:
-    claim, token = table.claim(KEY, NOW)
+    claim, token, _ = table.claim(KEY, NOW)
     assert claim is Claim.CLAIMED
     record = table.get(KEY)
     assert record is not None and (record["status"], record["owner"]) == (CLAIMED, token)
@@ -70,7 +70,7 @@ def test_a_claim_keeps_the_facts_a_list_shows_through_every_transition(table: De
 def test_a_claim_whose_owner_died_expires_after_its_lease(table: DedupTable) -> None:
     table.claim(KEY, NOW)
     later = NOW + table.claim_lease_seconds + 1
-    claim, token = table.claim(KEY, later)
+    claim, token, _ = table.claim(KEY, later)
     assert claim is Claim.CLAIMED
     record = table.get(KEY)
     assert record is not None and record["owner"] == token
@@ -101,21 +101,21 @@ def test_a_retried_put_that_had_succeeded_is_still_our_claim(
         return real_put(**kwargs)  # the retry meets the condition it just made true
 
     monkeypatch.setattr(table.dynamodb, "put_item", put_twice)
-    claim, token = table.claim(KEY, NOW)
+    claim, token, _ = table.claim(KEY, NOW)
     assert claim is Claim.CLAIMED
     record = table.get(KEY)
     assert record is not None and record["owner"] == token
 
 
 def test_release_gives_back_only_our_own_live_claim(table: DedupTable) -> None:
-    _, token = table.claim(KEY, NOW)
+    _, token, _ = table.claim(KEY, NOW)
     table.release(KEY, "someone-else")
     assert status(table) == CLAIMED
     table.release(KEY, token)
     assert table.get(KEY) is None
     # Once a worker holds it, a release (a late one: the send's answer was lost although the
     # message landed) never deletes the record.
-    _, token = table.claim(KEY, NOW)
+    _, token, _ = table.claim(KEY, NOW)
     table.hold_for_processing(KEY, NOW)
     table.release(KEY, token)
     assert status(table) == PROCESSING

@@ -16,13 +16,13 @@ from slack_sdk.signature import SignatureVerifier
 from standardwebhooks.webhooks import Webhook
 
 from handler.receive.signatures import SignatureError, SignedRequest, SigningInput
+from handler.receive.signatures.base import public_url
 from handler.receive.signatures.recipe import (
     Carrier,
     Document,
     Recipe,
     RecipeOptions,
     Timestamp,
-    public_url,
     recipe_scheme,
     timestamp_seconds,
 )

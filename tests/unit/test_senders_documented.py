@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import json
 import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -84,15 +86,6 @@ def test_zoom_url_validation_answers_the_encrypted_token() -> None:
     }
     with pytest.raises(SignatureError):  # an unsigned validation is not answered
         check("zoom", {"x-zm-request-timestamp": ts}, body)
-
-
-# https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications
-def test_meta_x_hub_signature_256_and_object_field_type() -> None:
-    body = body_of("meta")
-    headers = {"x-hub-signature-256": "sha256=" + hex_hmac(secret("meta"), body)}
-    verified = check("meta", headers, body)
-    assert verified.event_type == "whatsapp_business_account.messages"
-    assert verified.sender_id is None  # no id: the body's hash
 
 
 # https://developers.facebook.com/docs/graph-api/webhooks/getting-started#verification-requests
@@ -220,54 +213,70 @@ def test_linear_signature_and_body_timestamp() -> None:
     assert refused.value.reason == "stale_timestamp"
 
 
-# https://developer.calendly.com/api-docs/overview/webhooks/webhook-signatures
-def test_calendly_t_v1_header() -> None:
-    body, ts = body_of("calendly"), str(int(NOW))
-    header = f"t={ts},v1={hex_hmac(secret('calendly'), ts.encode() + b'.' + body)}"
-    verified = check("calendly", {"calendly-webhook-signature": header}, body)
-    assert verified.event_type == "invitee.created"
+@dataclass(frozen=True)
+class Rule:
+    """A sender proven by one delivery: the headers its documented rule gives the sample body."""
+
+    sender: str
+    headers: Callable[[bytes, str, str], dict[str, str]]  # (body, key, timestamp) -> headers
+    expected: tuple[str, str | None]  # the type and id the sender documents (None: no id)
+    event: str | None = None
+    delivery_id: str = "id-1"
 
 
-# https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/#Secure-webhooks
-def test_bitbucket_sha256_header() -> None:
-    body = body_of("bitbucket")
-    headers = {
-        "x-hub-signature": "sha256=" + hex_hmac(secret("bitbucket"), body),
-        "x-event-key": "repo:push",
-        "x-request-uuid": "4e4e0e7b-4e2a-4c3c-9f83-5a5f3c1d2b10",
-    }
-    verified = check("bitbucket", headers, body)
-    assert (verified.event_type, verified.sender_id) == (
-        "repo:push",
-        "4e4e0e7b-4e2a-4c3c-9f83-5a5f3c1d2b10",
-    )
+RULES = [
+    # https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications
+    Rule(
+        "meta",
+        lambda body, key, ts: {"x-hub-signature-256": "sha256=" + hex_hmac(key, body)},
+        ("whatsapp_business_account.messages", None),
+    ),
+    # https://developer.calendly.com/api-docs/overview/webhooks/webhook-signatures
+    Rule(
+        "calendly",
+        lambda body, key, ts: {
+            "calendly-webhook-signature": f"t={ts},v1={hex_hmac(key, ts.encode() + b'.' + body)}"
+        },
+        ("invitee.created", None),
+    ),
+    # https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/#Secure-webhooks
+    Rule(
+        "bitbucket",
+        lambda body, key, ts: {
+            "x-hub-signature": "sha256=" + hex_hmac(key, body),
+            "x-event-key": "repo:push",
+            "x-request-uuid": "4e4e0e7b-4e2a-4c3c-9f83-5a5f3c1d2b10",
+        },
+        ("repo:push", "4e4e0e7b-4e2a-4c3c-9f83-5a5f3c1d2b10"),
+    ),
+    # https://docs.sentry.io/integrations/integration-platform/webhooks/#sentry-hook-signature
+    Rule(
+        "sentry",
+        lambda body, key, ts: {
+            "sentry-hook-signature": hex_hmac(key, body),
+            "sentry-hook-resource": "issue",
+            "sentry-hook-timestamp": ts,
+            "request-id": "f1b8b4b4-1c5e-4b5e-8f0a-2b7a1c3d4e5f",
+        },
+        ("issue.created", "f1b8b4b4-1c5e-4b5e-8f0a-2b7a1c3d4e5f"),
+        event="issue.created",
+    ),
+    # https://developers.intercom.com/docs/references/webhooks/webhook-models#signed-notifications
+    Rule(
+        "intercom",
+        lambda body, key, ts: {"x-hub-signature": "sha1=" + hex_hmac(key, body, hashlib.sha1)},
+        ("conversation.user.created", "notif_ccd8a4d2-c8a0-4fa6-9c9f-6d2b4e1f0a11"),
+        delivery_id="notif_ccd8a4d2-c8a0-4fa6-9c9f-6d2b4e1f0a11",
+    ),
+]
 
 
-# https://docs.sentry.io/integrations/integration-platform/webhooks/#sentry-hook-signature
-def test_sentry_signature_resource_and_action() -> None:
-    body = body_of("sentry", "issue.created")
-    headers = {
-        "sentry-hook-signature": hex_hmac(secret("sentry"), body),
-        "sentry-hook-resource": "issue",
-        "sentry-hook-timestamp": str(int(NOW)),
-        "request-id": "f1b8b4b4-1c5e-4b5e-8f0a-2b7a1c3d4e5f",
-    }
-    verified = check("sentry", headers, body)
-    assert (verified.event_type, verified.sender_id) == (
-        "issue.created",
-        "f1b8b4b4-1c5e-4b5e-8f0a-2b7a1c3d4e5f",
-    )
-
-
-# https://developers.intercom.com/docs/references/webhooks/webhook-models#signed-notifications
-def test_intercom_sha1_header() -> None:
-    body = body_of("intercom", delivery_id="notif_ccd8a4d2-c8a0-4fa6-9c9f-6d2b4e1f0a11")
-    headers = {"x-hub-signature": "sha1=" + hex_hmac(secret("intercom"), body, hashlib.sha1)}
-    verified = check("intercom", headers, body)
-    assert (verified.event_type, verified.sender_id) == (
-        "conversation.user.created",
-        "notif_ccd8a4d2-c8a0-4fa6-9c9f-6d2b4e1f0a11",
-    )
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.sender)
+def test_the_receiver_reads_what_the_senders_rule_signs(rule: Rule) -> None:
+    body = body_of(rule.sender, rule.event, delivery_id=rule.delivery_id)
+    headers = rule.headers(body, secret(rule.sender), str(int(NOW)))
+    verified = check(rule.sender, headers, body)
+    assert (verified.event_type, verified.sender_id) == rule.expected
 
 
 # https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/#webhook-signatures

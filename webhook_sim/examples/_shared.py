@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 from webhook_sim.published import FORM, JSON, NON_ASCII
 from webhook_sim.samples import Sample
 
-__all__ = ["FORM", "JSON", "NON_ASCII", "form_sample", "iso", "json_sample"]
+__all__ = ["FORM", "JSON", "NON_ASCII", "form_sample", "iso", "json_sample", "private_half"]
 
 
 def json_sample(document: Any, event: str) -> Sample:
@@ -26,3 +27,12 @@ def iso(now: float, millis: bool = False) -> str:
     if millis:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def private_half(demo_keys: Mapping[str, str], configured: str, sender: str) -> str:
+    """The demo private key of a configured public key (ValueError for any other key): senders
+    that sign with a private key are simulated only with the demo pairs."""
+    try:
+        return demo_keys[configured]
+    except KeyError:
+        raise ValueError(f"only the demo {sender} keys can sign here") from None

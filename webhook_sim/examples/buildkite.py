@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "build.finished"
 TIMESTAMPED = True
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def buildkite_build(event: str) -> Any:
@@ -53,5 +49,5 @@ def buildkite_build(event: str) -> Any:
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
     document = buildkite_build(event)
     document["build"]["id"] = delivery_id
-    document["build"]["finished_at"] = _iso(now)
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    document["build"]["finished_at"] = iso(now, millis=True)
+    return json_sample(document, event)

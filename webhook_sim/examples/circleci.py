@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "workflow-completed"
 TIMESTAMPED = False
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def circleci_workflow_completed(event_id: str, event_type: str, at_iso: str) -> Any:
@@ -64,5 +60,5 @@ def circleci_workflow_completed(event_id: str, event_type: str, at_iso: str) -> 
 
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
-    document = circleci_workflow_completed(delivery_id, event, _iso(now))
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    document = circleci_workflow_completed(delivery_id, event, iso(now, millis=True))
+    return json_sample(document, event)

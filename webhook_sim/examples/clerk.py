@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "user.created"
 TIMESTAMPED = True
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def clerk_event(event: str, at_ms: int) -> Any:
@@ -70,4 +66,4 @@ def new_id() -> str:
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
     document = clerk_event(event, int(now * 1000))
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    return json_sample(document, event)

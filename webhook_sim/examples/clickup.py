@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "taskCreated"
 TIMESTAMPED = False
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def clickup_task_created(webhook_id: str, task_id: str) -> Any:
@@ -51,4 +47,4 @@ def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sam
     document = clickup_task_created("7689a169-a000-4985-8676-6902b96d6627", delivery_id[:9])
     document["event"] = event
     document["history_items"][0]["date"] = str(int(now * 1000))
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    return json_sample(document, event)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from webhook_sim.published import FORM, JSON, NON_ASCII
 from webhook_sim.samples import Encoding, Sample
 
+from ._shared import iso
+
 ENCODINGS: tuple[Encoding, ...] = ("json", "payload")  # the webhook's "POST Content Type"
 DEFAULT_EVENT = "push"
 TIMESTAMPED = False
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def gitea_push(at_iso: str) -> Any:
@@ -71,7 +68,7 @@ def gitea_push(at_iso: str) -> Any:
 
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
-    document = json.dumps(gitea_push(_iso(now)), ensure_ascii=False)
+    document = json.dumps(gitea_push(iso(now, millis=True)), ensure_ascii=False)
     if encoding == "payload":
         return Sample(urlencode({"payload": document}).encode(), FORM, event)
     return Sample(document.encode(), JSON, event)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import string
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "payments.confirmed"
 TIMESTAMPED = False
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def gocardless_events(webhook_id: str, action: str, at_iso: str) -> Any:
@@ -68,7 +64,7 @@ def new_id() -> str:
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
     # The event type is "<resource_type>.<action>" of the batch's events: all of one kind here.
     resource, _, action = event.partition(".")
-    document = gocardless_events(delivery_id, action or "confirmed", _iso(now))
+    document = gocardless_events(delivery_id, action or "confirmed", iso(now, millis=True))
     for item in document["events"]:
         item["resource_type"], item["action"] = resource or "payments", action or "confirmed"
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    return json_sample(document, event)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "order_created"
 TIMESTAMPED = False
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def lemonsqueezy_order(event: str, at_iso: str) -> Any:
@@ -59,6 +55,6 @@ def lemonsqueezy_order(event: str, at_iso: str) -> Any:
 
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
-    document = lemonsqueezy_order(event, _iso(now))
+    document = lemonsqueezy_order(event, iso(now, millis=True))
     document["data"]["attributes"]["identifier"] = delivery_id
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    return json_sample(document, event)

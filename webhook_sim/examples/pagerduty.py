@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "incident.priority_updated"
 TIMESTAMPED = False
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def pagerduty_event(event_id: str, event_type: str, at_iso: str) -> Any:
@@ -85,5 +81,5 @@ def pagerduty_event(event_id: str, event_type: str, at_iso: str) -> Any:
 
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
-    document = pagerduty_event(str(uuid.uuid4()), event, _iso(now))
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    document = pagerduty_event(str(uuid.uuid4()), event, iso(now, millis=True))
+    return json_sample(document, event)

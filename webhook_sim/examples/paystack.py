@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "charge.success"
 TIMESTAMPED = False
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def paystack_charge_success(event: str) -> Any:
@@ -88,5 +84,5 @@ def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sam
     document = paystack_charge_success(event)
     # A different delivery is a different charge: its reference carries the simulator's id.
     document["data"]["reference"] = delivery_id
-    document["data"]["paid_at"] = _iso(now)
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    document["data"]["paid_at"] = iso(now, millis=True)
+    return json_sample(document, event)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import string
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "payment.captured"
 TIMESTAMPED = False
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def razorpay_payment_captured(event: str, at: int) -> Any:
@@ -72,4 +68,4 @@ def new_id() -> str:
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
     document = razorpay_payment_captured(event, int(now))
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    return json_sample(document, event)

@@ -3,21 +3,17 @@ travels in webhook-id."""
 
 from __future__ import annotations
 
-import json
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "succeeded"
 TIMESTAMPED = True
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def replicate_prediction(status: str, at_iso: str) -> Any:
@@ -49,5 +45,5 @@ def new_id() -> str:
 
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
-    document = replicate_prediction(event, _iso(now))
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    document = replicate_prediction(event, iso(now, millis=True))
+    return json_sample(document, event)

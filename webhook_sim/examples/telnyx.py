@@ -14,7 +14,7 @@ from typing import Any
 
 from webhook_sim.samples import Encoding, Sample
 
-from ._shared import NON_ASCII, iso, json_sample
+from ._shared import NON_ASCII, iso, json_sample, private_half
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "message.received"
@@ -41,11 +41,7 @@ def demo_keys() -> dict[str, str]:
 
 
 def signing_secret(configured: str) -> str:
-    """The demo private key of a configured public key (ValueError for any other key)."""
-    try:
-        return demo_keys()[configured]
-    except KeyError:
-        raise ValueError("only the demo Telnyx keys can sign here") from None
+    return private_half(demo_keys(), configured, "Telnyx")
 
 
 OTHER_SECRET = list(demo_keys())[1]  # the contract test's second key, for rotation

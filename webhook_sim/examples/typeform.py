@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "form_response"
 TIMESTAMPED = False
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def typeform_response(event_id: str, at_iso: str) -> Any:
@@ -71,6 +67,6 @@ def new_id() -> str:
 
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
-    document = typeform_response(delivery_id, _iso(now))
+    document = typeform_response(delivery_id, iso(now, millis=True))
     document["event_type"] = event
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    return json_sample(document, event)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
-from webhook_sim.published import JSON, NON_ASCII
+from webhook_sim.published import NON_ASCII
 from webhook_sim.samples import Encoding, Sample
+
+from ._shared import iso, json_sample
 
 ENCODINGS: tuple[Encoding, ...] = ("json",)
 DEFAULT_EVENT = "dsync.user.created"
 TIMESTAMPED = True
-
-
-def _iso(now: float) -> str:
-    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def workos_event(event_id: str, event: str, at_iso: str) -> Any:
@@ -55,5 +51,5 @@ def new_id() -> str:
 
 
 def example(event: str, delivery_id: str, now: float, encoding: Encoding) -> Sample:
-    document = workos_event(delivery_id, event, _iso(now))
-    return Sample(json.dumps(document, ensure_ascii=False).encode(), JSON, event)
+    document = workos_event(delivery_id, event, iso(now, millis=True))
+    return json_sample(document, event)

@@ -99,6 +99,9 @@ class Deliveries(Context):
             record = self.dedup.get(dedup_key(name, delivery_id))
             if record is None:
                 continue
+            if record.get("archive_ref"):  # volume mode: its place in a batch object
+                reference = str(record["archive_ref"])
+                return ArchivedDelivery(self.read_meta(reference), reference, record)
             stamps = [int(record[k]) for k in ("claimed_at", "processed_at") if k in record]
             for stamp in stamps:
                 day = datetime.fromtimestamp(stamp, UTC)
@@ -111,6 +114,13 @@ class Deliveries(Context):
             if is_delivery_key(key) and delivery_id_of(key) == delivery_id:
                 delivery = ArchivedDelivery(self.read_meta(key), key)
                 delivery.record = self.dedup.get(dedup_key(delivery.source, delivery.id))
+                return delivery
+        # Volume mode, its record expired: the batch objects' indexes.
+        for reference in self.listing.batched(source, None, None):
+            facts = self.listing.facts[reference]
+            if facts.id == delivery_id:
+                delivery = ArchivedDelivery(self.read_meta(reference), reference)
+                delivery.record = self.dedup.get(dedup_key(facts.source, facts.id))
                 return delivery
         where = f" for source {source!r}" if source else ""
         raise NotFound(f"no archived delivery with id {delivery_id!r}{where}")

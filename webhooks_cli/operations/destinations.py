@@ -107,7 +107,10 @@ def envelope_of(operations: Operations, record: dict[str, Any]) -> Envelope:
     """A forwarding record's delivery, its body by reference to the archive."""
     delivery_id, source = str(record["delivery_id"]), str(record["source"])
     received_at = datetime.fromisoformat(str(record["received_at"]))
-    key = delivery_key(source, delivery_id, received_at)  # or the pair before `.delivery`
+    try:  # its record says where (volume mode) or its day does
+        key = operations.locate(delivery_id, source).key
+    except NotFound:
+        key = delivery_key(source, delivery_id, received_at)  # or the pair before `.delivery`
     meta = operations.read_meta(key)
     fields = envelope_fields(meta)  # not ack_ms: the model forbids what it lacks
     return Envelope.model_validate({**fields, "body_key": key})

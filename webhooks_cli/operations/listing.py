@@ -12,7 +12,10 @@ does, every time:
   record, where the receiver writes them with the claim, or else (older records, expired ones)
   from its archived meta (a ranged read of the object's start), once per process;
 - the dedup records, so the statuses and the counts, are read again on every call: 100 keys per
-  BatchGetItem, several at a time.
+  BatchGetItem, several at a time;
+- volume mode (ARCHIVE_MODE=batch): the batch objects written from the day before `since` on
+  are listed too, and each one's index read once per process (one ranged GET: an object never
+  changes); its deliveries are listed by reference, `<key>#<offset>+<length>`.
 """
 
 from __future__ import annotations
@@ -22,17 +25,19 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handler.aws import batch_get
 from handler.store.archive import (
     ARCHIVE_PREFIX,
     DELIVERY_SUFFIX,
+    Archive,
     day_prefixes,
     delivery_id_of,
     source_names,
 )
+from handler.store.batches import BATCH_PREFIX, BatchArchive, IndexEntry
 from handler.store.dedup import dedup_key, plain_item
 
 # Parallel reads: botocore's connection pool holds 10 per client.
@@ -177,7 +182,8 @@ class Listing:
         # was last listed in full
         self.singles: dict[str, dict[str, str]] = {}
         self.listed_at: dict[str, float] = {}
-        self.facts: dict[str, Facts] = {}  # archive key -> facts
+        self.facts: dict[str, Facts] = {}  # archive key (or batch reference) -> facts
+        self.indexes: dict[str, list[IndexEntry]] = {}  # batch object key -> its index
         self.lock = threading.Lock()  # the console's requests run on a thread pool
 
     def deliveries(
@@ -192,6 +198,12 @@ class Listing:
         with ThreadPoolExecutor(READERS) as pool:
             days = self.day_prefixes(source, since, until)
             keys = [key for found in pool.map(self.delivery_keys, days) for key in found]
+            listed = set(dedup_keys(keys))
+            for reference in self.batched(source, since, until):
+                pk = self.dedup_keys([reference])[0]
+                if pk not in listed:  # one place per delivery (a redelivery archives it again)
+                    listed.add(pk)
+                    keys.append(reference)
             # The first time a key is seen, its record is read with the facts' copy too.
             unknown = [key for key in keys if key not in self.facts]
             known = [key for key in keys if key in self.facts]
@@ -201,8 +213,9 @@ class Listing:
             for key, facts in learnt:
                 if facts is not None:
                     self._keep(key, facts)
-            records.update(self.records(dedup_keys(known), attributes))
-            pairs = [(key, records.get(pk)) for key, pk in zip(keys, dedup_keys(keys), strict=True)]
+            records.update(self.records(self.dedup_keys(known), attributes))
+            pks = self.dedup_keys(keys)
+            pairs = [(key, records.get(pk)) for key, pk in zip(keys, pks, strict=True)]
         found = []
         for key, record in pairs:
             facts = self.facts.get(key)
@@ -213,6 +226,55 @@ class Listing:
             ):
                 found.append(Listed(facts, key, record))
         return sorted(found, key=lambda listed: listed.received_at, reverse=True)
+
+    def dedup_keys(self, keys: list[str]) -> list[str]:
+        """Dedup keys of archive keys, and of batch references (by their indexed facts)."""
+        return [
+            dedup_key(self.facts[key].source, self.facts[key].id)
+            if "#" in key and key in self.facts
+            else dedup_keys([key])[0]
+            for key in keys
+        ]
+
+    def batched(
+        self, source: str | None, since: datetime | None, until: datetime | None
+    ) -> list[str]:
+        """References of the deliveries in the batch objects that may hold [since, until]
+        (written that day or the day after; every one when `since` is None), of `source` or
+        all; their facts kept."""
+        references = []
+        prefixes = [f"{BATCH_PREFIX}/"]
+        if since is not None:
+            day = since.astimezone(UTC).date()
+            last = ((until or datetime.now(UTC)) + timedelta(days=1)).astimezone(UTC).date()
+            prefixes = []
+            while day <= last:
+                prefixes.append(f"{BATCH_PREFIX}/{day:%Y/%m/%d}/")
+                day += timedelta(days=1)
+        for prefix in prefixes:
+            for key in self._list(prefix):
+                for entry in self._index(key):
+                    if source is None or entry.source == source:
+                        facts = Facts(
+                            entry.id,
+                            entry.source,
+                            entry.event_type,
+                            entry.received_at,
+                            entry.body_size,
+                        )
+                        self._keep(entry.reference, facts)
+                        references.append(entry.reference)
+        return references
+
+    def _index(self, key: str) -> list[IndexEntry]:
+        entries = self.indexes.get(key)
+        if entries is None:
+            entries = BatchArchive(Archive(self.s3, self.bucket)).index(key)
+            with self.lock:
+                if len(self.indexes) >= DAYS_LIMIT * 10:
+                    self.indexes.clear()
+                self.indexes[key] = entries
+        return entries
 
     def records(self, keys: list[str], attributes: tuple[str, ...]) -> dict[str, dict[str, Any]]:
         return read_records(self.dynamodb, self.table, keys, attributes, READERS)

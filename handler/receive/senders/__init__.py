@@ -5,7 +5,7 @@ and takes its `SCHEME`; nothing here imports a sender, so the receiver's cold st
 the senders its sources use. Add a sender by adding a module (usually a `Recipe`, see
 handler/receive/signatures/recipe.py), its sample bodies (webhook_sim/examples/<name>.py), a
 source in infra/senders-sample.toml and its test; there is no list to edit. A module whose name
-starts with "_" is shared code, not a sender.
+starts with "_" is shared code, not a sender: _recipe.py is what a sender module imports.
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ import binascii
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from handler.receive.signatures.base import (
+from ._recipe import (
     PayloadError,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
@@ -33,7 +34,6 @@ from handler.receive.signatures.base import (
     hmac_digest,
     parse_json,
 )
-from handler.receive.signatures.recipe import RecipeOptions
 
 FIELDS = (
     "pspReference",

@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from handler.receive.signatures.base import Reply, SignedRequest, Verified
-from handler.receive.signatures.recipe import (
+from ._recipe import (
     Carrier,
     Document,
     Recipe,
     RecipeOptions,
+    Reply,
+    SignedRequest,
+    Verified,
     json_path,
     recipe_scheme,
 )

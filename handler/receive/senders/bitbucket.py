@@ -3,7 +3,7 @@ https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/#Secure-webho
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

@@ -15,14 +15,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Carrier,
+    Recipe,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
     SigningInput,
+    Timestamp,
     Verified,
 )
-from handler.receive.signatures.recipe import Carrier, Recipe, RecipeOptions, Timestamp
 
 PRIMARY = Recipe(
     name="box",

@@ -7,7 +7,7 @@ https://www.checkout.com/docs/developer-resources/event-notifications/receive-we
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

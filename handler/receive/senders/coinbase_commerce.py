@@ -6,7 +6,7 @@ The delivery id is the event's `event.id` (the same on every retry), the type `e
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

@@ -8,7 +8,7 @@ https://docs.customer.io/api/webhooks/#section/Securely-verifying-requests
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, Timestamp, recipe_scheme
+from ._recipe import Carrier, Recipe, Timestamp, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import parse_qs, urlsplit
 
-from handler.receive.signatures.base import Reply, SignedRequest
-from handler.receive.signatures.recipe import Carrier, Recipe, RecipeOptions, recipe_scheme
+from ._recipe import Carrier, Recipe, RecipeOptions, Reply, SignedRequest, recipe_scheme
 
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from urllib.parse import parse_qs
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    FORM,
+    Carrier,
     PayloadError,
+    Recipe,
+    RecipeOptions,
     Scheme,
     SignedRequest,
     SigningInput,
     Verified,
+    form_fields,
     media_type,
+    mime_type,
 )
-from handler.receive.signatures.recipe import FORM, Carrier, Recipe, RecipeOptions
 
 RECIPE = Recipe(
     name="gitea",
@@ -36,7 +40,7 @@ def payload(body: bytes, content_type: str) -> bytes:
     """What Gitea signs: the JSON, unwrapped from the form when it posts one."""
     if content_type != FORM:
         return body
-    values = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).get("payload")
+    values = form_fields(body).get("payload")
     if not values:
         raise PayloadError("invalid_payload", "the form has no payload field")
     return values[0].encode()
@@ -50,8 +54,8 @@ def verify(
 
 
 def sign(message: SigningInput, options: RecipeOptions) -> dict[str, str]:
-    content_type = message.content_type.split(";", 1)[0].strip().lower()
-    headers = RECIPE.sign(replace(message, body=payload(message.body, content_type)), options)
+    body = payload(message.body, mime_type(message.content_type))
+    headers = RECIPE.sign(replace(message, body=body), options)
     return {**headers, "content-type": message.content_type}
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handler.receive.signatures.base import SignedRequest, Verified
-from handler.receive.signatures.recipe import Carrier, Document, Recipe, recipe_scheme
+from ._recipe import Carrier, Document, Recipe, SignedRequest, Verified, recipe_scheme
 
 
 def event_type(document: Document) -> str | None:

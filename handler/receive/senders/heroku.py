@@ -8,7 +8,7 @@ https://devcenter.heroku.com/articles/app-webhooks#securing-webhook-requests
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

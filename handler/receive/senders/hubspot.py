@@ -7,7 +7,7 @@ https://developers.hubspot.com/docs/api/webhooks/validating-requests"""
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, Timestamp, recipe_scheme
+from ._recipe import Carrier, Recipe, Timestamp, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

@@ -7,7 +7,7 @@ https://docs.lemonsqueezy.com/help/webhooks/signing-requests
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

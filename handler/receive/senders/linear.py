@@ -4,7 +4,7 @@ https://linear.app/developers/webhooks#securing-webhooks"""
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, Timestamp, recipe_scheme
+from ._recipe import Carrier, Recipe, Timestamp, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

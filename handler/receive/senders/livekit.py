@@ -20,7 +20,9 @@ from typing import Any
 
 from pydantic import Field
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Document,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
@@ -28,7 +30,6 @@ from handler.receive.signatures.base import (
     Verified,
     constant_time_equal,
 )
-from handler.receive.signatures.recipe import Document, RecipeOptions
 
 TOKEN_TTL = 300  # what the simulator's tokens live for (LiveKit's server: 5 minutes)
 
@@ -101,11 +102,7 @@ def verify(
             body_hash(request.body), received
         ):
             raise SignatureError("bad_body_hash", "the token's sha256 is not the body's")
-        document = Document(request)
-        return Verified(
-            event_type=document.find("body:event") or "event",
-            sender_id=document.find("body:id"),
-        )
+        return Document(request).verified("body:event", "event", id="body:id")
     raise SignatureError("bad_signature", "the token is not signed by a configured key")
 
 

@@ -9,24 +9,22 @@ https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-web
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import parse_qs
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    FORM,
+    Document,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
     SigningInput,
     Verified,
-    constant_time_equal,
-    hmac_digest,
-    media_type,
-)
-from handler.receive.signatures.recipe import (
-    FORM,
-    Document,
-    RecipeOptions,
     check_fresh,
+    constant_time_equal,
+    form_fields,
+    hmac_digest,
     json_path,
+    media_type,
 )
 
 TOLERANCE = 900
@@ -35,7 +33,7 @@ TOLERANCE = 900
 def signature_fields(request: SignedRequest) -> tuple[str, str, str] | None:
     """(timestamp, token, signature) from the JSON body or the form; None when incomplete."""
     if media_type(request) == FORM:
-        form = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+        form = form_fields(request.body)
         found = [
             next(iter(form.get(name) or []), None) for name in ("timestamp", "token", "signature")
         ]
@@ -68,10 +66,10 @@ def verify(
     check_fresh(timestamp, "s", now, options.tolerance_seconds if explicit else TOLERANCE)
     if not any(constant_time_equal(_digest(s, timestamp, token), signature) for s in secrets):
         raise SignatureError("bad_signature", "the signature does not match any configured key")
-    document = Document(request)
-    return Verified(
-        event_type=document.find(("body:event-data.event", "form:event")) or "mailgun",
-        sender_id=document.find(("body:event-data.id", "form:Message-Id")),
+    return Document(request).verified(
+        ("body:event-data.event", "form:event"),
+        "mailgun",
+        id=("body:event-data.id", "form:Message-Id"),
     )
 
 

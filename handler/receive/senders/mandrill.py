@@ -13,23 +13,25 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from urllib.parse import parse_qsl
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    FORM,
     MediaTypeError,
     PayloadError,
-    Reply,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
     SigningInput,
     Verified,
     constant_time_equal,
+    form_fields,
+    head_check,
     hmac_digest,
     media_type,
     parse_json,
+    public_url,
 )
-from handler.receive.signatures.recipe import FORM, RecipeOptions, public_url
 
 SIGNATURE = "x-mandrill-signature"
 
@@ -43,7 +45,8 @@ def signature(key: str, url: str, params: Mapping[str, str]) -> str:
 
 
 def form(body: bytes) -> dict[str, str]:
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    """The form's fields, a repeated name's last value winning."""
+    return {name: values[-1] for name, values in form_fields(body).items()}
 
 
 def event_type(params: Mapping[str, str]) -> str:
@@ -78,12 +81,6 @@ def sign(message: SigningInput, options: RecipeOptions) -> dict[str, str]:
         "user-agent": "Mandrill-Webhook/1.0",
         SIGNATURE: signature(message.secret, url, form(message.body)),
     }
-
-
-def head_check(
-    request: SignedRequest, secrets: Sequence[str], options: RecipeOptions, now: float
-) -> Reply | None:
-    return Reply(200, None) if request.method == "HEAD" else None
 
 
 SCHEME = Scheme("mandrill", RecipeOptions, verify, sign, handshake=head_check)

@@ -15,18 +15,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import SecretStr
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Carrier,
+    Document,
     HandshakeRefused,
+    Recipe,
+    RecipeOptions,
     Reply,
     SignedRequest,
     Verified,
     constant_time_equal,
-)
-from handler.receive.signatures.recipe import (
-    Carrier,
-    Document,
-    Recipe,
-    RecipeOptions,
     json_path,
     recipe_scheme,
 )

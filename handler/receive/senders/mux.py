@@ -6,7 +6,7 @@ https://docs.mux.com/core/verify-webhook-signatures
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, Timestamp, recipe_scheme
+from ._recipe import Carrier, Recipe, Timestamp, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Document,
     HandshakeRefused,
+    RecipeOptions,
     Reply,
     Scheme,
     SignatureError,
@@ -22,7 +24,6 @@ from handler.receive.signatures.base import (
     Verified,
     constant_time_equal,
 )
-from handler.receive.signatures.recipe import Document, RecipeOptions
 
 HEADER = "authorization"
 CHALLENGE = "x-okta-verification-challenge"
@@ -49,11 +50,8 @@ def verify(
         raise SignatureError("missing_signature", "Authorization is missing")
     if not authorized:
         raise SignatureError("bad_signature", "Authorization does not match any configured secret")
-    document = Document(request)
-    return Verified(
-        event_type=document.find(("body:data.events.0.eventType", "body:eventType")) or "event",
-        sender_id=document.find("body:eventId"),
-    )
+    event = ("body:data.events.0.eventType", "body:eventType")
+    return Document(request).verified(event, "event", id="body:eventId")
 
 
 def verification(

@@ -6,7 +6,7 @@ https://developer.paddle.com/webhooks/signature-verification"""
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, Timestamp, recipe_scheme
+from ._recipe import Carrier, Recipe, Timestamp, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

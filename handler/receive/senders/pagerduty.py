@@ -8,7 +8,7 @@ PagerDuty/developer-docs docs/webhooks/04-Signatures.md and 02-Behavior.md
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

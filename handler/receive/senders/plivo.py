@@ -19,18 +19,23 @@ import secrets as random
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    FORM,
+    Document,
     MediaTypeError,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
     SigningInput,
     Verified,
     constant_time_equal,
+    form_fields,
     hmac_digest,
     media_type,
+    mime_type,
+    public_url,
 )
-from handler.receive.signatures.recipe import FORM, Document, RecipeOptions, public_url
 
 SIGNATURE = "x-plivo-signature-v3"
 NONCE = "x-plivo-signature-v3-nonce"
@@ -62,7 +67,7 @@ def signed_url(url: str, params: Mapping[str, list[str]]) -> str:
 
 def form_params(request: SignedRequest) -> dict[str, list[str]]:
     if media_type(request) == FORM:
-        return parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return form_fields(request.body)
     if request.body:
         raise MediaTypeError("unsupported_media_type", "Plivo signs form callbacks only")
     return {}
@@ -86,15 +91,15 @@ def verify(
     for secret in secrets:
         expected = signature(secret, url, nonce)
         if any(constant_time_equal(expected, value) for value in received):
-            kind = Document(request).find(("form:Event", "form:Status", "form:CallStatus"))
-            return Verified(event_type=kind or "callback")
+            event = ("form:Event", "form:Status", "form:CallStatus")
+            return Document(request).verified(event, "callback")
     raise SignatureError("bad_signature", "X-Plivo-Signature-V3 does not match any auth token")
 
 
 def sign(message: SigningInput, options: RecipeOptions) -> dict[str, str]:
     params: dict[str, list[str]] = {}
-    if message.content_type.split(";", 1)[0].strip().lower() == FORM:
-        params = parse_qs(message.body.decode(), keep_blank_values=True)
+    if mime_type(message.content_type) == FORM:
+        params = form_fields(message.body)
     nonce = "".join(random.choice("0123456789") for _ in range(20))
     url = signed_url(public_url(message.url, options.public_url), params)
     return {

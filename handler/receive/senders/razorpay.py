@@ -6,7 +6,7 @@ No timestamp is signed. https://razorpay.com/docs/webhooks/validate-test/
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

@@ -1,25 +1,10 @@
-"""Resend: Standard Webhooks signing. svix-signature = "v1,<base64 HMAC-SHA256(key,
-"{id}.{timestamp}.{body}")>" (space-separated, one per secret during a rotation), the key being
-the "whsec_" secret's base64 part.
-
-Resend sends through Svix, so the headers are the svix-* names; the delivery id is svix-id, the
-event the body's `type` (email.delivered). https://resend.com/docs/dashboard/webhooks/verify-
-webhooks-requests
+"""Resend: Standard Webhooks signing (see `standard_webhooks`), sent through Svix, so the headers
+are the svix-* names; the delivery id is svix-id, the event the body's `type` (email.delivered).
+https://resend.com/docs/dashboard/webhooks/verify-webhooks-requests
 """
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, Timestamp, recipe_scheme
+from ._recipe import standard_webhooks
 
-SCHEME = recipe_scheme(
-    Recipe(
-        name="resend",
-        signed="{id}.{timestamp}.{body}",
-        carrier=Carrier("svix-signature", separator=" ", assign=",", key="v1"),
-        encoding="base64",
-        secret_form="whsec",
-        timestamp=Timestamp("svix-timestamp"),
-        id="header:svix-id",
-        event="body:type",
-    )
-)
+SCHEME = standard_webhooks("resend", "svix")

@@ -9,7 +9,7 @@ https://segment.com/docs/connections/destinations/catalog/webhooks/
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

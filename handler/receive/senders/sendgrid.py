@@ -15,14 +15,16 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Document,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
     SigningInput,
     Verified,
+    check_fresh,
 )
-from handler.receive.signatures.recipe import Document, RecipeOptions, check_fresh
 
 SIGNATURE = "x-twilio-email-event-webhook-signature"
 TIMESTAMP = "x-twilio-email-event-webhook-timestamp"
@@ -71,7 +73,7 @@ def verify(
             public_key(secret).verify(signature, message, ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
             continue
-        return Verified(event_type=Document(request).find("body:0.event") or "events")
+        return Document(request).verified("body:0.event", "events")
     raise SignatureError("bad_signature", "the signature does not match any configured key")
 
 

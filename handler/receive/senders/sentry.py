@@ -6,14 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handler.receive.signatures.base import SignedRequest, Verified
-from handler.receive.signatures.recipe import (
-    Carrier,
-    Document,
-    Recipe,
-    json_path,
-    recipe_scheme,
-)
+from ._recipe import Carrier, Document, Recipe, SignedRequest, Verified, json_path, recipe_scheme
 
 
 def resource_action(

@@ -5,7 +5,7 @@ WebhooksHelper is the tests' oracle)."""
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

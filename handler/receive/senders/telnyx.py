@@ -15,14 +15,16 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Document,
+    RecipeOptions,
     Scheme,
     SignatureError,
     SignedRequest,
     SigningInput,
     Verified,
+    check_fresh,
 )
-from handler.receive.signatures.recipe import Document, RecipeOptions, check_fresh
 
 SIGNATURE = "telnyx-signature-ed25519"
 TIMESTAMP = "telnyx-timestamp"
@@ -76,11 +78,7 @@ def verify(
             public_key(secret).verify(signature, message)
         except InvalidSignature:
             continue
-        document = Document(request)
-        return Verified(
-            event_type=document.find("body:data.event_type") or "event",
-            sender_id=document.find("body:data.id"),
-        )
+        return Document(request).verified("body:data.event_type", "event", id="body:data.id")
     raise SignatureError("bad_signature", "the signature does not match any configured key")
 
 

@@ -6,17 +6,7 @@ https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/#webhook-s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from handler.receive.signatures.base import Reply, SignedRequest
-from handler.receive.signatures.recipe import Carrier, Recipe, RecipeOptions, recipe_scheme
-
-
-def head_check(
-    request: SignedRequest, secrets: Sequence[str], options: RecipeOptions, now: float
-) -> Reply | None:
-    return Reply(200, None) if request.method == "HEAD" else None
-
+from ._recipe import Carrier, Recipe, head_check, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handler.receive.signatures.base import (
+from ._recipe import (
+    Carrier,
+    Document,
     PayloadError,
+    Recipe,
+    RecipeOptions,
     Reply,
     SignedRequest,
     SigningInput,
-    Verified,
-)
-from handler.receive.signatures.recipe import (
-    Carrier,
-    Document,
-    Recipe,
-    RecipeOptions,
     Timestamp,
+    Verified,
     json_path,
     recipe_scheme,
 )

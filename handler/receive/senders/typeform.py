@@ -6,7 +6,7 @@ timestamp is signed. https://www.typeform.com/developers/webhooks/secure-your-we
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

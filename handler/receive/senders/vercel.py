@@ -6,7 +6,7 @@ signed. https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks
 
 from __future__ import annotations
 
-from handler.receive.signatures.recipe import Carrier, Recipe, recipe_scheme
+from ._recipe import Carrier, Recipe, recipe_scheme
 
 SCHEME = recipe_scheme(
     Recipe(

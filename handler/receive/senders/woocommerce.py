@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from handler.receive.signatures.base import Reply, SignedRequest
-from handler.receive.signatures.recipe import Carrier, Recipe, RecipeOptions, recipe_scheme
+from ._recipe import Carrier, Recipe, RecipeOptions, Reply, SignedRequest, recipe_scheme
 
 PING = re.compile(rb"webhook_id=\d{1,20}")
 SIGNATURE = "x-wc-webhook-signature"

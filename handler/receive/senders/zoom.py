@@ -7,18 +7,16 @@ https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events
 
 from __future__ import annotations
 
-from handler.receive.signatures.base import (
-    PayloadError,
-    Reply,
-    SignedRequest,
-    Verified,
-    hmac_digest,
-)
-from handler.receive.signatures.recipe import (
+from ._recipe import (
     Carrier,
     Document,
+    PayloadError,
     Recipe,
+    Reply,
+    SignedRequest,
     Timestamp,
+    Verified,
+    hmac_digest,
     json_path,
     recipe_scheme,
 )

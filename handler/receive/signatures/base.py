@@ -11,8 +11,9 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from handler.errors import ReceiverError
 
@@ -93,6 +94,36 @@ class SchemeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     tolerance_seconds: int = Field(default=300, ge=1, le=86_400)
+
+
+class PublicUrlOptions(SchemeOptions):
+    """Options of a sender that signs the URL it was given (Twilio, Mandrill, Plivo, HubSpot...)."""
+
+    # The URL configured at the sender (scheme://host[:port]/path): API Gateway and proxies change
+    # what the Lambda sees, so senders that sign the URL are verified against this one.
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("public_url must be an absolute http(s) URL")
+        if parts.fragment:
+            raise ValueError("public_url must not have a fragment")
+        return value
+
+
+def public_url(url: str, configured: str | None) -> str:
+    """The URL the sender signed: `configured` (its query kept if it has one, else the
+    request's), or the URL as received when nothing is configured."""
+    if configured is None:
+        return url
+    base = urlsplit(configured)
+    query = base.query or urlsplit(url).query
+    return urlunsplit((base.scheme, base.netloc, base.path, query, ""))
 
 
 OptionsT = TypeVar("OptionsT", bound=SchemeOptions)
@@ -182,9 +213,23 @@ def hmac_digest(secret: str | bytes, message: bytes, algorithm: str = "sha256") 
     return hmac.new(key, message, algorithm).digest()
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def mime_type(content_type: str) -> str:
+    """A Content-Type value without its parameters, lower-cased."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def media_type(request: SignedRequest) -> str:
-    """The Content-Type without its parameters, lower-cased ("" when absent)."""
-    return (request.header("content-type") or "").split(";", 1)[0].strip().lower()
+    """The request's Content-Type without its parameters, lower-cased ("" when absent)."""
+    return mime_type(request.header("content-type") or "")
+
+
+def form_fields(body: bytes) -> dict[str, list[str]]:
+    """A form body's fields, every value of a repeated name kept. Senders form-encode UTF-8;
+    anything else cannot match a signature and simply fails the comparison."""
+    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
 def string_field(document: Mapping[str, Any], key: str) -> str | None:

@@ -32,12 +32,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit, urlunsplit
-
-from pydantic import field_validator
 
 from .base import (
+    FORM,
     PayloadError,
+    PublicUrlOptions,
     Reply,
     Scheme,
     SchemeOptions,
@@ -46,9 +45,11 @@ from .base import (
     SigningInput,
     Verified,
     constant_time_equal,
+    form_fields,
     hmac_digest,
     media_type,
     parse_json,
+    public_url,
 )
 
 Algorithm = Literal["sha1", "sha256", "sha512"]
@@ -58,27 +59,10 @@ TimestampUnit = Literal["s", "ms", "iso8601"]
 Location = str | tuple[str, ...]
 
 PLACEHOLDER = re.compile(r"\{(body|timestamp|id|method|url|header:[A-Za-z0-9_-]+)\}")
-FORM = "application/x-www-form-urlencoded"
 
 
-class RecipeOptions(SchemeOptions):
+class RecipeOptions(PublicUrlOptions):
     """What a source of a recipe sender may set: the tolerance, and the URL the sender signs."""
-
-    # The URL configured at the sender (scheme://host[:port]/path): API Gateway and proxies change
-    # what the Lambda sees, so senders that sign the URL are verified against this one.
-    public_url: str | None = None
-
-    @field_validator("public_url")
-    @classmethod
-    def _absolute(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("public_url must be an absolute http(s) URL")
-        if parts.fragment:
-            raise ValueError("public_url must not have a fragment")
-        return value
 
 
 @dataclass(frozen=True)
@@ -212,16 +196,6 @@ def encode_signature(digest: bytes, encoding: Encoding) -> str:
     return digest.hex() if encoding == "hex" else base64.b64encode(digest).decode()
 
 
-def public_url(url: str, configured: str | None) -> str:
-    """The URL the sender signed: `configured` (its query kept if it has one, else the
-    request's), or the URL as received when nothing is configured."""
-    if configured is None:
-        return url
-    base = urlsplit(configured)
-    query = base.query or urlsplit(url).query
-    return urlunsplit((base.scheme, base.netloc, base.path, query, ""))
-
-
 class Document:
     """The body read once, as JSON or as a form, for the locations that look inside it."""
 
@@ -237,9 +211,7 @@ class Document:
 
     @cached_property
     def form(self) -> dict[str, list[str]]:
-        if media_type(self.request) != FORM:
-            return {}
-        return parse_qs(self.request.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return form_fields(self.request.body) if media_type(self.request) == FORM else {}
 
     @cached_property
     def payload(self) -> Any:
@@ -250,6 +222,12 @@ class Document:
             return parse_json(values[0])
         except PayloadError:
             return None
+
+    def verified(
+        self, event: Location | None, default: str, id: Location | None = None
+    ) -> Verified:
+        """The delivery's event type (`default` where `event` finds none) and the sender's id."""
+        return Verified(event_type=self.find(event) or default, sender_id=self.find(id))
 
     def find(self, location: Location | None) -> str | None:
         """The first non-empty value at `location` (a scalar read as text), or None."""
@@ -386,10 +364,7 @@ class Recipe:
         for secret in secrets:
             expected = self.digest(decode_key(secret, self.secret_form), message)
             if any(constant_time_equal(expected, signature) for signature in received):
-                verified = Verified(
-                    event_type=document.find(self.event) or self.event_default,
-                    sender_id=sender_id,
-                )
+                verified = document.verified(self.event, self.event_default, self.id)
                 if self.classify is None:
                     return verified
                 return self.classify(request, document, verified, secret)

@@ -21,25 +21,28 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlsplit, urlunsplit
 from pydantic import field_validator
 
 from .base import (
+    FORM,
     MediaTypeError,
     PayloadError,
+    PublicUrlOptions,
     Reply,
     Scheme,
-    SchemeOptions,
     SignatureError,
     SignedRequest,
     SigningInput,
     Verified,
     constant_time_equal,
+    form_fields,
     hmac_digest,
     media_type,
+    mime_type,
     parse_json,
+    public_url,
     string_field,
 )
 
 HEADER = "x-twilio-signature"
 SETTINGS_HEADER = "x-twilio-webhooks-signature-settings"
-FORM = "application/x-www-form-urlencoded"
 BODY_HASH = "bodySHA256"
 ALGORITHMS = {"HMAC_SHA1": "sha1", "HMAC_SHA256": "sha256"}
 
@@ -50,33 +53,19 @@ ALGORITHMS = {"HMAC_SHA1": "sha1", "HMAC_SHA256": "sha256"}
 EMPTY_TWIML = Reply(200, '<?xml version="1.0" encoding="UTF-8"?><Response/>', media_type="text/xml")
 
 
-class TwilioOptions(SchemeOptions):
-    # The URL configured in Twilio (scheme://host[:port]/path); the request's query is kept.
-    public_url: str | None = None
+class TwilioOptions(PublicUrlOptions):
+    """The URL configured in Twilio (scheme://host[:port]/path); the request's query is kept."""
 
     @field_validator("public_url")
     @classmethod
-    def _absolute_without_query(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("public_url must be an absolute http(s) URL")
-        if parts.query or parts.fragment:
-            raise ValueError("public_url must not have a query or fragment")
+    def _without_query(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).query:
+            raise ValueError("public_url must not have a query")
         return value
 
 
 def _is_json(content_type: str) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
-
-
-def public_url(url: str, configured: str | None) -> str:
-    """The URL Twilio signed: `configured` scheme://host/path with the request's query."""
-    if configured is None:
-        return url
-    base = urlsplit(configured)
-    return urlunsplit((base.scheme, base.netloc, base.path, urlsplit(url).query, ""))
 
 
 def signed_url(url: str, body: bytes) -> str:
@@ -119,17 +108,12 @@ def _form_data(url: str, fields: dict[str, list[str]], distinct: bool) -> str:
     return data
 
 
-def _form_fields(body: bytes) -> dict[str, list[str]]:
-    # Twilio form-encodes UTF-8; anything else cannot match and simply fails the comparison.
-    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-
-
 def _candidates(request: SignedRequest, url: str, content_type: str) -> list[str]:
     """Every string Twilio may have signed for this request."""
     urls = _port_variants(url)
     if _is_json(content_type):
         return urls
-    fields = _form_fields(request.body)
+    fields = form_fields(request.body)
     found: list[str] = []
     for candidate_url in urls:
         # twilio-python de-duplicates a repeated name's equal values, older releases did not.
@@ -198,7 +182,7 @@ def verify(
             sender_id=request.header("i-twilio-idempotency-token") or None,
         )
     return Verified(
-        event_type=_form_event_type(_form_fields(request.body)),
+        event_type=_form_event_type(form_fields(request.body)),
         sender_id=request.header("i-twilio-idempotency-token") or None,
         ack=EMPTY_TWIML,
     )
@@ -237,12 +221,12 @@ def _json_event_type(body: bytes) -> str:
 
 def sign(message: SigningInput, options: TwilioOptions) -> dict[str, str]:
     """Headers for a delivery posted to `message.url`, or to `signed_url(...)` for JSON."""
-    content_type = message.content_type.split(";", 1)[0].strip().lower()
+    content_type = mime_type(message.content_type)
     if _is_json(content_type):
         data = public_url(signed_url(message.url, message.body), options.public_url)
     elif content_type == FORM:
         url = public_url(message.url, options.public_url)
-        data = _form_data(url, _form_fields(message.body), distinct=False)
+        data = _form_data(url, form_fields(message.body), distinct=False)
     else:
         raise ValueError("Twilio deliveries are a form or JSON")
     return {
