@@ -268,6 +268,7 @@ def batch_resend_is_collision() -> Iterator[None]:
     """BatchArchive.write before the fix: its own PUT resent by botocore after a lost answer
     met the object it had written (412), and the whole batch raised out of handle_batch."""
     from handler.store import batches
+    from handler.store.archive import ArchiveFormatError, batch_reference
 
     def write(self: Any, items: Any, now: float) -> list[str]:
         from datetime import UTC, datetime
@@ -275,8 +276,8 @@ def batch_resend_is_collision() -> Iterator[None]:
         key = batches.batch_key(datetime.fromtimestamp(now, UTC))
         data, spans = batches.encode_batch(items)
         if not self.archive.put_new(key, data):
-            raise batches.ArchiveFormatError(f"{key}: a batch object with this key exists already")
-        return [batches.batch_reference(key, offset, length) for offset, length in spans]
+            raise ArchiveFormatError(f"{key}: a batch object with this key exists already")
+        return [batch_reference(key, offset, length) for offset, length in spans]
 
     with _patched(batches.BatchArchive, "write", write):
         yield
