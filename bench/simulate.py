@@ -58,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     with multiprocessing.get_context("fork").Pool(args.processes) as pool:
         chunks: list[dict[str, Any]] = [c for part in pool.map(_chunks, jobs) for c in part]
 
+    processes: int = args.processes
+
     def rate(name: str) -> float:
-        return statistics.median(c[name] / c["wall"] for c in chunks) * args.processes
+        return float(statistics.median(c[name] / c["wall"] for c in chunks)) * processes
 
     seeds = sum(c["seeds"] for c in chunks)
     deliveries = sum(c["deliveries"] for c in chunks)

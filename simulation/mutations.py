@@ -52,8 +52,8 @@ def lease_300() -> Iterator[None]:
     settings, and a busy message waits out the queue's visibility timeout each time."""
     draw = world.Scenario.draw
 
-    def mutated(tape: Any, config: Any) -> Any:
-        scenario = draw(tape, config)
+    def mutated(tape: Any, config: Any, knobs: Any = None) -> Any:
+        scenario = draw(tape, config, knobs)
         return replace(scenario, lease=300, worker_timeout=30, visibility=30, max_receive=5)
 
     with (
@@ -264,6 +264,26 @@ def hold_not_given_back() -> Iterator[None]:
 
 
 @contextmanager
+def batch_resend_is_collision() -> Iterator[None]:
+    """BatchArchive.write before the fix: its own PUT resent by botocore after a lost answer
+    met the object it had written (412), and the whole batch raised out of handle_batch."""
+    from handler.store import batches
+    from handler.store.archive import ArchiveFormatError, batch_reference
+
+    def write(self: Any, items: Any, now: float) -> list[str]:
+        from datetime import UTC, datetime
+
+        key = batches.batch_key(datetime.fromtimestamp(now, UTC))
+        data, spans = batches.encode_batch(items)
+        if not self.archive.put_new(key, data):
+            raise ArchiveFormatError(f"{key}: a batch object with this key exists already")
+        return [batch_reference(key, offset, length) for offset, length in spans]
+
+    with _patched(batches.BatchArchive, "write", write):
+        yield
+
+
+@contextmanager
 def shared_batch_processor() -> Iterator[None]:
     """handler/process/worker.py before the fix: one BatchProcessor per process, shared by
     every batch handled at once."""
@@ -310,6 +330,11 @@ MUTATIONS: dict[str, Mutation] = {
             "hold-not-given-back",
             "found: a hold whose answers were lost keeping the lease from its own worker",
             hold_not_given_back,
+        ),
+        Mutation(
+            "batch-resend-is-collision",
+            "found: ARCHIVE_MODE=batch taking its own resent PUT (412) for a collision",
+            batch_resend_is_collision,
         ),
         Mutation(
             "shared-batch-processor",

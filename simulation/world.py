@@ -44,7 +44,7 @@ from handler.receive.ingest import Accepted, Handshake, Receiver
 from handler.receive.signatures import SignedRequest
 from handler.settings import Settings
 from handler.store import dedup as dedup_module
-from handler.store.archive import Archive, decode_delivery
+from handler.store.archive import Archive, decode_delivery, parse_reference
 from handler.store.queue import WorkQueue
 from handler.wiring import FORWARD_RECORD_EXTRA_SECONDS, dedup_table
 from infra.local_worker import sqs_event
@@ -121,9 +121,14 @@ class Scenario:
     sqs_duplicates: float
     reorder: bool
     ack_policy: str
+    archive_mode: str
 
     @classmethod
-    def draw(cls, tape: Stream, config: Config) -> Scenario:
+    def draw(cls, tape: Stream, config: Config, knobs: Tape | None = None) -> Scenario:
+        """`tape`: the scenario's stream. Knobs added later draw from streams of their own
+        (`knobs`), so that adding one does not change what every recorded seed does."""
+        archive = knobs.stream("archive_mode") if knobs is not None else None
+        archive_mode = "batch" if archive is not None and archive.chance(0.3) else "delivery"
         name, profile, receiver_crash, worker_crash = FAULT_PROFILES[tape.below(4)]
         queue_kind = tape.below(2)
         # make run's queue (60 s lease, 30 s x 5) or the template's (lease = timeout, 6x + 300).
@@ -149,6 +154,7 @@ class Scenario:
             reorder=tape.chance(0.5),
             # Drawn last, so that older recorded schedules (which end before it) stay durable.
             ack_policy=config.ack_policy or ("instant" if tape.chance(0.2) else "durable"),
+            archive_mode=archive_mode,
         )
 
     def describe(self) -> str:
@@ -157,13 +163,18 @@ class Scenario:
             f" receiver env(s), {self.pollers} poller(s) x batch {self.batch_size}, lease"
             f" {self.lease} s, worker timeout {self.worker_timeout} s, queue {self.visibility} s"
             f" x {self.max_receive}, destination {self.destination or 'none'},"
-            f" ACK_POLICY={self.ack_policy}"
+            f" ACK_POLICY={self.ack_policy}, ARCHIVE_MODE={self.archive_mode}"
         )
 
 
 @lru_cache(maxsize=64)
 def settings(
-    queue_url: str, lease: int, worker_timeout: int, ack_policy: str, max_attempts: int
+    queue_url: str,
+    lease: int,
+    worker_timeout: int,
+    ack_policy: str,
+    max_attempts: int,
+    archive_mode: str,
 ) -> Settings:
     """The product's settings for a run (cached: pydantic-settings reads the environment on
     every construction, a tenth of a small run's time)."""
@@ -179,6 +190,7 @@ def settings(
         forward_concurrency=1,
         quarantine_enabled=False,
         aws_max_attempts=max_attempts,
+        archive_mode=archive_mode,
     )
 
 
@@ -220,7 +232,7 @@ class World:
         self.rt.now = EPOCH
         self.rt.on_crash = self._on_crash
         self.choices = self.tape.stream("scenario")
-        self.scenario = Scenario.draw(self.choices, self.config)
+        self.scenario = Scenario.draw(self.choices, self.config, self.tape)
         sc = self.scenario
         self.net = Network(self.rt, sc.profile, self.trace)
         self.net.observe = self._observe
@@ -252,6 +264,7 @@ class World:
             sc.worker_timeout,
             sc.ack_policy,
             sc.profile.max_attempts,
+            sc.archive_mode,
         )
         self.sources = {name: self._source(name) for name in SOURCES}
         self.actors: list[Actor] = []
@@ -323,6 +336,7 @@ class World:
             clock=clock,
             sleep=self._sleep,
             queue=queue,
+            archive_mode=self.settings.archive_mode,
         )
         by_source = {n: s.destinations for n, s in self.sources.items() if s.destinations}
         if by_source:
@@ -350,6 +364,7 @@ class World:
                 sleep=self._sleep,
                 queue=queue,
                 forwarder=forwarder,
+                archive_mode=self.settings.archive_mode,
             )
         env.worker = worker
         return env
@@ -418,6 +433,7 @@ class World:
         """The process-wide randomness and outputs the product does not take by injection."""
         world = self
         records_module = importlib.import_module("handler.process.destinations.records")
+        batches_module = importlib.import_module("handler.store.batches")
 
         class Tokens:
             @staticmethod
@@ -448,6 +464,7 @@ class World:
         swaps: list[tuple[Any, str, Any]] = [
             (dedup_module, "uuid", Tokens),  # owner tokens: from the run, and whose they are
             (records_module, "uuid", Tokens),
+            (batches_module, "uuid", Tokens),  # volume mode's object names
             (retries, "random", Jitter),  # backoff jitter: from the actor's stream
             (metrics, "emit", emit),  # EMF lines: counted, not printed
             (batch_module, "ThreadPoolExecutor", InlineExecutor),  # FORWARD_CONCURRENCY=1
@@ -846,7 +863,7 @@ class World:
                     "nothing left processing",
                     f"{delivery_id} was processed but its record says {status!r}",
                 )
-            day_body = _archived_body(archive, facts)
+            day_body = _archived_body(archive, facts, record)
             if day_body != facts.body:
                 ledger.fail(
                     "archived byte-exact",
@@ -887,9 +904,18 @@ def _crashed_holders(facts: Any) -> int:
     return sum(1 for actor in facts.processing_writers if actor.dead)
 
 
-def _archived_body(archive: dict[str, Any], facts: Any) -> bytes | None:
-    """The body as archived: one `.delivery` object (the layout the worker writes once), or
-    the older `.body` + `.json` pair."""
+def _archived_body(archive: dict[str, Any], facts: Any, record: Any) -> bytes | None:
+    """The body as archived: one `.delivery` object (the layout the worker writes once), its
+    frame in a batch object (ARCHIVE_MODE=batch: the place is on the dedup record), or the
+    older `.body` + `.json` pair."""
+    reference = (record or {}).get("archive_ref", {}).get("S")
+    place = parse_reference(reference) if reference else None
+    if place is not None:
+        key, offset, length = place
+        stored = archive.get(key)
+        if stored is None:
+            return None
+        return decode_delivery(bytes(stored.body)[offset : offset + length])[1]
     for key, stored in archive.items():
         if key.endswith(f"/{facts.id}.delivery") and key.startswith(f"archive/{facts.source}/"):
             return decode_delivery(bytes(stored.body))[1]
