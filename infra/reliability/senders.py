@@ -95,9 +95,9 @@ def make_delivery(source: str, cell: str, rng: random.Random, size: int = 0) -> 
         discord = {"version": 1, "type": 1, "event": {"type": event_type}, "n": unique}
         body = json.dumps({**discord, "pad": pad}, ensure_ascii=False)
     elif source in CATALOGUE_SOURCES:
-        # Catalogue senders (handler/receive/senders) whose id rides in a header the signer sets;
-        # Zoom reads the type from the body's "event".
-        document = {"event": event_type, "n": unique, "pad": pad}
+        # Catalogue senders (handler/receive/senders): the id rides in a header the signer sets
+        # or in the body's "id" (Mux); the type in the body's "event" (Zoom) or "type" (Mux).
+        document = {"id": delivery_id, "event": event_type, "type": event_type, "pad": pad}
         body = json.dumps(document, ensure_ascii=False)
     elif source == "twilio" and rng.random() < 0.5:
         # A form post, as Twilio sends for an incoming SMS: acked with TwiML, not our JSON.
