@@ -1,9 +1,9 @@
 """How long a new user waits: a fresh clone with empty package caches, timed (issue 24).
 
-    python3 bench/fresh_clone.py                    # `make run` to the first processed delivery
-    python3 bench/fresh_clone.py --hide-uv          # the same, no uv on PATH (it is bootstrapped)
-    python3 bench/fresh_clone.py --command .ci/run  # any command in the clone, to its end
-    python3 bench/fresh_clone.py --command "make sam-invoke EVENT=events/github-valid.json"
+    python3 infra/fresh_clone.py                    # `make run` to the first processed delivery
+    python3 infra/fresh_clone.py --hide-uv          # the same, no uv on PATH (it is bootstrapped)
+    python3 infra/fresh_clone.py --command .ci/run  # any command in the clone, to its end
+    python3 infra/fresh_clone.py --command "make sam-invoke EVENT=events/github-valid.json"
 
 The clone is of this checkout's current branch (commit first), into a temporary directory that is
 removed afterwards (--keep keeps it); UV_CACHE_DIR, PIP_CACHE_DIR and XDG_CACHE_HOME point at
