@@ -39,9 +39,11 @@ lock:
 run: $(VENV)/.local
 	$(PY) -m infra.local_stack
 
-## test: the whole suite (unit, functional, e2e over real HTTP) with coverage
+## test: the whole suite (unit, functional, e2e over real HTTP) with coverage, on TEST_WORKERS
+## processes (pytest-xdist; tests/conftest.py groups those that must not run side by side)
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev $(SAM)
-	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check handler webhooks_cli infra bench tests webhook_sim

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from moto import mock_aws
+from timing import Timing
 
 from handler import wiring
 from handler.aws import AwsClients
@@ -17,6 +19,41 @@ from handler.settings import Settings
 from infra import DEMO_SOURCES
 from infra.processes import EMULATOR_CREDENTIALS
 from infra.resources import Resources, create_resources
+
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup). The tests of one
+# group run on one worker, one after another: those sharing something fixed (`make run`'s demo
+# destination on port 8099, the browser, the Docker engine and its containers) and modules whose
+# module-scoped fixture is costly (set up once, not once per worker). Every other test goes to
+# whichever worker is free; they use free ports and temporary directories.
+XDIST_GROUPS = {
+    "e2e/test_local_stack.py": "make-run",  # `make run`: port 8099, its printed curl
+    "e2e/test_destinations_e2e.py": "make-run",
+    "console/test_browser.py": "make-run",  # + chromium, tests/artifacts/
+    "e2e/test_sam_local.py": "docker",  # Docker, the stand-in image, `sam build`, SAM's containers
+    "reliability/test_quick_run.py": "reliability-quick",  # one `make reliability --quick`
+    "infra/test_template.py": "sam-validate",  # the SAM CLI and cfn-lint on the template
+    "infra/test_template_snapstart.py": "sam-validate",
+}
+TESTS = Path(__file__).resolve().parent
+TIMING = Timing()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = XDIST_GROUPS.get(item.path.relative_to(TESTS).as_posix())
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    TIMING.add(report)  # on xdist's controller: every worker's reports
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not hasattr(terminalreporter.config, "workerinput"):  # once, by the controller
+        for line in TIMING.summary():
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture
