@@ -31,8 +31,7 @@ XDIST_GROUPS = {
     "console/test_browser.py": "make-run",  # + chromium, tests/artifacts/
     "e2e/test_sam_local.py": "docker",  # Docker, the stand-in image, `sam build`, SAM's containers
     "reliability/test_quick_run.py": "reliability-quick",  # one `make reliability --quick`
-    "infra/test_template.py": "sam-validate",  # the SAM CLI and cfn-lint on the template
-    "infra/test_template_snapstart.py": "sam-validate",
+    "infra/test_template_snapstart.py": "sam-transform",  # one SAM transform of the template
 }
 TESTS = Path(__file__).resolve().parent
 TIMING = Timing()
