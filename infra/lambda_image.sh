@@ -31,9 +31,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONSTRAINTS=(-c "$ROOT/requirements.lock" -c "$ROOT/requirements-dev.lock")
 # pip fetches the wheels when there is no uv (for CPython $PY_VERSION x86_64, whatever this
 # interpreter is).
-if [ -z "${PYTHON:-}" ]; then
-    PYTHON=python3
-    [ -x "$ROOT/.venv/bin/python" ] && PYTHON="$ROOT/.venv/bin/python"
+if [ -z "${PYTHON:-}" ]; then  # a venv made by uv has no pip
+    PYTHON="${BOOTSTRAP_PYTHON:-python3}"
+    "$ROOT/.venv/bin/python" -m pip --version >/dev/null 2>&1 && PYTHON="$ROOT/.venv/bin/python"
 fi
 
 log() { printf '[lambda_image.sh] %s\n' "$*" >&2; }
