@@ -5,7 +5,8 @@
     python3 infra/fresh_clone.py --command .ci/run  # any command in the clone, to its end
     python3 infra/fresh_clone.py --command "make sam-invoke EVENT=events/github-valid.json"
 
-The clone is of this checkout's current branch (commit first), into a temporary directory that is
+The clone is of this checkout's current branch (commit first; --ref checks out another commit,
+e.g. a baseline to compare with in the same conditions), into a temporary directory that is
 removed afterwards (--keep keeps it); UV_CACHE_DIR, PIP_CACHE_DIR and XDG_CACHE_HOME point at
 empty directories in it. For `make run`: free ports (PORT, LOCAL_AWS_PORT), then /health polled,
 the signed demo curl that `make run` prints sent as printed, and the delivery's record in the
@@ -203,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="time a fresh clone with empty package caches")
     parser.add_argument("--hide-uv", action="store_true", help="no uv on PATH (bootstrap it)")
     parser.add_argument("--command", help="time this command in the clone instead of make run")
+    parser.add_argument("--ref", help="check out this commit (e.g. a baseline) instead of HEAD")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--quiet", action="store_true", help="do not echo the clone's output")
     args = parser.parse_args(argv)
@@ -232,8 +234,11 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(
             ["git", "clone", "-q", "--branch", branch, str(ROOT), str(clone)], check=True
         )
+        if args.ref:
+            subprocess.run(["git", "checkout", "-q", args.ref], cwd=clone, check=True)
         cloned = time.monotonic() - started
-        print(f"fresh clone of {branch} in {workdir} (uv on PATH: {not args.hide_uv})")
+        what = f"{branch} at {args.ref}" if args.ref else branch
+        print(f"fresh clone of {what} in {workdir} (uv on PATH: {not args.hide_uv})")
         if args.command:
             marks = time_command(clone, env, args.command, not args.quiet)
         else:
