@@ -35,13 +35,16 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # `stack`), and modules whose module-scoped fixture is costly (set up once, not once per worker).
 # Every other test goes to whichever worker is free; they use free ports and temporary dirs.
 XDIST_GROUPS = {
-    "e2e/test_local_stack.py": "make-run",  # `make run`: port 8099, its printed curl
-    "e2e/test_destinations_e2e.py": "make-run",
-    "console/test_browser.py": "make-run",  # + chromium, tests/artifacts/
+    # `make run` (port 8099, its printed curl), and the quick reliability run: each starts a stack
+    # of processes and holds it to deadlines (a hard time limit, a lease + 30 s), so they do not
+    # run side by side on a 2-core machine.
+    "e2e/test_local_stack.py": "timed-stacks",
+    "e2e/test_destinations_e2e.py": "timed-stacks",
+    "console/test_browser.py": "timed-stacks",  # + chromium, tests/artifacts/
+    "reliability/test_quick_run.py": "timed-stacks",  # one `make reliability --quick`
     "e2e/test_sam_local.py": "docker",  # Docker, the stand-in image, `sam build`, SAM's containers
     "e2e/test_http.py": "e2e-stack",  # the session's moto server + uvicorn (tests/e2e/conftest.py)
     "cli/": "cli-stack",  # the session's stack the CLI runs against (tests/cli/conftest.py)
-    "reliability/test_quick_run.py": "reliability-quick",  # one `make reliability --quick`
     "infra/test_template_snapstart.py": "sam-transform",  # one SAM transform of the template
 }
 TIMING = Timing()
