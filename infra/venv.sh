@@ -30,6 +30,8 @@ else
     if [ ! -x "$VENV/bin/python" ]; then
         "$BOOTSTRAP_PYTHON" -m venv "$VENV"
     fi
+    # A venv uv made has no pip of its own.
+    "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip >/dev/null
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$LOCK"
     [ "$EDITABLE" != "--editable" ] ||
         "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
