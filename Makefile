@@ -5,35 +5,45 @@ PY     := $(VENV)/bin/python
 # aws-sam-cli pins its own boto3, older than the receiver's: it gets a venv of its own.
 SAM    := .venv-sam/bin/sam
 export SAM_CLI := $(abspath $(SAM))
+# infra/uv.sh and infra/venv.sh: which Python makes the venvs (and bootstraps uv if none is on PATH).
+export BOOTSTRAP_PYTHON := $(PYTHON)
 
-.PHONY: run test lint clean bench
+.PHONY: run test lint clean bench lock
 
-$(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+# Installs come from the lock files (`make lock`), with uv, or pip when uv cannot be had
+# (infra/venv.sh says which). Stamp files: reinstall only when a lock changes. A requirements
+# file edited since its lock was compiled gets a warning (the install uses the lock as it is).
+LOCK_CHECK = @$(PYTHON) infra/locks.py --check || true
 
-# Stamp files: reinstall only when a requirements file changes.
-$(VENV)/.local: $(VENV)/bin/python requirements.txt requirements-local.txt pyproject.toml
-	$(PY) -m pip install -q -r requirements-local.txt
-	$(PY) -m pip install -q --no-deps -e .   # the `webhooks` command
+$(VENV)/.local: requirements-local.lock pyproject.toml requirements.txt requirements-local.txt
+	$(LOCK_CHECK)
+	infra/venv.sh $(VENV) requirements-local.lock --editable   # + the `webhooks` command
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.local requirements-dev.txt
-	$(PY) -m pip install -q -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.local requirements-dev.lock requirements-dev.txt
+	$(LOCK_CHECK)
+	infra/venv.sh $(VENV) requirements-dev.lock
 	touch $@
 
-$(SAM): requirements-sam.txt
-	$(PYTHON) -m venv .venv-sam
-	.venv-sam/bin/python -m pip install -q -r requirements-sam.txt
+$(SAM): requirements-sam.lock requirements-sam.txt
+	$(LOCK_CHECK)
+	infra/venv.sh .venv-sam requirements-sam.lock
 	touch $@
+
+## lock: recompile the lock files after editing a requirements*.txt (LOCK_ARGS=--upgrade: newest
+## unpinned dependencies); tests/infra/test_locks.py fails while a lock is stale
+lock:
+	$(PYTHON) infra/locks.py $(LOCK_ARGS)
 
 ## run: the receiver on http://127.0.0.1:8000 with a local moto server, resources and worker
 run: $(VENV)/.local
 	$(PY) -m infra.local_stack
 
-## test: the whole suite (unit, functional, e2e over real HTTP) with coverage
+## test: the whole suite (unit, functional, e2e over real HTTP) with coverage, on TEST_WORKERS
+## processes (pytest-xdist; tests/conftest.py groups those that must not run side by side)
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev $(SAM)
-	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check handler webhooks_cli infra bench tests webhook_sim simulation
@@ -41,7 +51,7 @@ lint: $(VENV)/.dev
 	$(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) .venv-sam .pytest_cache .coverage .coverage.* htmlcov .aws-sam
+	rm -rf $(VENV) .venv-sam .tools infra/.build/lambda-site .pytest_cache .coverage .coverage.* htmlcov .aws-sam
 
 ## bench: cold start, warm invoke, ack latency, HTTP throughput, end to end (BENCH_ARGS=--quick)
 bench: $(VENV)/.dev

@@ -25,10 +25,15 @@ host_mirror() {
 MIRROR="${DEBIAN_MIRROR:-$(host_mirror)}"
 RIC_SPEC="${AWSLAMBDARIC_SPEC:-awslambdaric>=4.2,<4.3}"
 BOTO3_SPEC="${BOTO3_SPEC:-boto3}"
-# Only runs pip to fetch the wheels (for CPython $PY_VERSION x86_64, whatever this interpreter is).
-if [ -z "${PYTHON:-}" ]; then
-    PYTHON=python3
-    [ -x "$(dirname "${BASH_SOURCE[0]}")/../.venv/bin/python" ] && PYTHON="$(dirname "${BASH_SOURCE[0]}")/../.venv/bin/python"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Their versions (and their dependencies'): the Lambda lock's boto3, the dev lock's awslambdaric
+# (the one tests/lambda runs), so the stand-in image changes only when a lock does.
+CONSTRAINTS=(-c "$ROOT/requirements.lock" -c "$ROOT/requirements-dev.lock")
+# pip fetches the wheels when there is no uv (for CPython $PY_VERSION x86_64, whatever this
+# interpreter is).
+if [ -z "${PYTHON:-}" ]; then  # a venv made by uv has no pip
+    PYTHON="${BOOTSTRAP_PYTHON:-python3}"
+    "$ROOT/.venv/bin/python" -m pip --version >/dev/null 2>&1 && PYTHON="$ROOT/.venv/bin/python"
 fi
 
 log() { printf '[lambda_image.sh] %s\n' "$*" >&2; }
@@ -68,11 +73,17 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/lambda-image.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 # 1. Runtime wheels for CPython $PY_VERSION / manylinux x86_64, independent of the host's Python.
-log "downloading $RIC_SPEC and $BOTO3_SPEC wheels"
-"$PYTHON" -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --no-compile \
-    --target "$work/runtime" --only-binary=:all: \
-    --platform manylinux2014_x86_64 --python-version "$PY_VERSION" --implementation cp \
-    "$RIC_SPEC" "$BOTO3_SPEC"
+log "installing $RIC_SPEC and $BOTO3_SPEC wheels (as locked)"
+if uv="$("$ROOT/infra/uv.sh")"; then
+    "$uv" pip install --quiet --no-python-downloads --target "$work/runtime" --only-binary :all: \
+        --python-platform x86_64-manylinux2014 --python-version "$PY_VERSION" \
+        "${CONSTRAINTS[@]}" "$RIC_SPEC" "$BOTO3_SPEC"
+else
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --no-compile \
+        --target "$work/runtime" --only-binary=:all: \
+        --platform manylinux2014_x86_64 --python-version "$PY_VERSION" --implementation cp \
+        "${CONSTRAINTS[@]}" "$RIC_SPEC" "$BOTO3_SPEC"
+fi
 rm -rf "$work/runtime/bin"
 
 cat >"$work/runtime/bootstrap" <<EOF

@@ -38,6 +38,7 @@ from .processes import (
     start_receiver,
     start_worker,
     stop,
+    wait_for_port,
 )
 from .resources import MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT, create_resources
 
@@ -128,7 +129,14 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    sources_file = os.environ.get("WEBHOOK_SOURCES_FILE") or str(DEMO_SOURCES)
+    destination = os.environ.get("LOCAL_DESTINATION", "1") != "0" and sources_file == str(
+        DEMO_SOURCES
+    )
     try:
+        if destination and not port_in_use(DEMO_DESTINATION_PORT):
+            # Started first, waited for last: it needs nothing, and starts while the rest do.
+            processes["destination"] = start_destination(DEMO_DESTINATION_PORT, wait=False)
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         if not endpoint and os.environ.get("LOCAL_AWS", "1") != "0":
             aws_port = int(os.environ.get("LOCAL_AWS_PORT", "5000"))
@@ -146,17 +154,16 @@ def main() -> int:
             max_receive_count=max_receive,
         )
         env.update(resources.environment())
-        sources_file = os.environ.get("WEBHOOK_SOURCES_FILE") or str(DEMO_SOURCES)
         env["WEBHOOK_SOURCES_FILE"] = sources_file
-        if os.environ.get("LOCAL_DESTINATION", "1") != "0" and sources_file == str(DEMO_SOURCES):
-            if port_in_use(DEMO_DESTINATION_PORT):  # another stack's: forwards go there
-                print(f"destination: port {DEMO_DESTINATION_PORT} is in use; not started")
-            else:
-                processes["destination"] = start_destination(DEMO_DESTINATION_PORT)
-            print(f"destination (relay -> echo): http://127.0.0.1:{DEMO_DESTINATION_PORT}/relay")
         if os.environ.get("LOCAL_WORKER", "1") != "0":
             processes["worker"] = start_worker(env)
         processes["receiver"] = start_receiver(host, port, env)
+        if destination:
+            if "destination" in processes:
+                wait_for_port(DEMO_DESTINATION_PORT, processes["destination"])
+            else:  # another stack's: forwards go there
+                print(f"destination: port {DEMO_DESTINATION_PORT} is in use; not started")
+            print(f"destination (relay -> echo): http://127.0.0.1:{DEMO_DESTINATION_PORT}/relay")
         base_url = f"http://{host}:{port}"
         print(f"\nreceiver:  {base_url}/webhooks/<source>")
         print(f"health:    {base_url}/health   docs: {base_url}/docs")

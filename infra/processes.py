@@ -83,19 +83,27 @@ def start_receiver(
     return process
 
 
-def start_destination(port: int, **kwargs: Any) -> subprocess.Popen[bytes]:
-    """The echo destination (infra/destination_server.py) the demo `relay` source forwards to."""
+def start_destination(port: int, *, wait: bool = True, **kwargs: Any) -> subprocess.Popen[bytes]:
+    """The echo destination (infra/destination_server.py) the demo `relay` source forwards to.
+    wait=False: return at once (`wait_for_port` later), so it starts while other things do."""
     args = [sys.executable, "-m", "infra.destination_server", "--port", str(port)]
     process = start(args, **kwargs)
-    deadline = time.monotonic() + 15
-    while True:  # it answers POST only: wait for the port to accept connections
+    if wait:
+        wait_for_port(port, process)
+    return process
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """Until `process` accepts connections on 127.0.0.1:`port` (it may answer POST only)."""
+    deadline = time.monotonic() + timeout
+    while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process
+            return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the destination on port {port} did not start") from None
-            time.sleep(0.1)
+                raise RuntimeError(f"the process for port {port} did not start") from None
+            time.sleep(0.05)
 
 
 def start_worker(env: Mapping[str, str], **kwargs: object) -> subprocess.Popen[bytes]:

@@ -33,6 +33,7 @@ import time
 import tomllib
 import urllib.request
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -459,6 +460,17 @@ def ensure_build(build_dir: Path = DEFAULT_BUILD_DIR) -> None:
     log(f"sam build took {sam_build(build_dir):.1f}s")
 
 
+def finish_build(early: Future[None]) -> None:
+    """Wait for the `sam build` started before the local cloud. It needs no Docker when a CPython
+    3.13 compiles the .pyc (infra/lambda/Makefile); without one it needed the stand-in image,
+    which is there now: build again."""
+    try:
+        early.result()
+    except RuntimeError as error:
+        log(f"sam build failed before the stand-in image was ready; again ({str(error)[:200]})")
+        ensure_build()
+
+
 def fresh_event(path: Path) -> Path:
     """A generated event re-signed now (signed events go stale); any other file as it is."""
     name = path.stem
@@ -478,14 +490,17 @@ def run_invoke(event: Path, function: str | None) -> int:
     event = fresh_event(event)
     document = json.loads(event.read_text())
     function = function or sample.function_for(document)
-    with LocalCloud(sources_file=_sources_file()) as cloud:
-        ensure_build()
-        log(f"sam local invoke {function} --event {event}")
-        result = sam_invoke(function, event, cloud.env_vars, capture=False)
-        print(result.stdout, end="" if result.stdout.endswith("\n") else "\n")
-        log(f"sam local invoke took {result.seconds:.1f}s (exit {result.returncode})")
-        _report(cloud, function, result.response)
-        return result.returncode
+    # `sam build` meanwhile: the engine, the image and moto take the same tens of seconds.
+    with ThreadPoolExecutor(1) as pool:
+        early = pool.submit(ensure_build)
+        with LocalCloud(sources_file=_sources_file()) as cloud:
+            finish_build(early)
+            log(f"sam local invoke {function} --event {event}")
+            result = sam_invoke(function, event, cloud.env_vars, capture=False)
+            print(result.stdout, end="" if result.stdout.endswith("\n") else "\n")
+            log(f"sam local invoke took {result.seconds:.1f}s (exit {result.returncode})")
+            _report(cloud, function, result.response)
+            return result.returncode
 
 
 def _report(cloud: LocalCloud, function: str, response: Any) -> None:
@@ -514,33 +529,35 @@ def run_api() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     port = int(os.environ.get("SAM_API_PORT", "3000"))
     sources_file = _sources_file()
-    with LocalCloud(sources_file=sources_file) as cloud:
-        ensure_build()
-        api = start_api(port, cloud.env_vars)
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            started = time.monotonic()
-            # The first request starts the function's container (warm_containers = LAZY).
-            urllib.request.urlopen(f"{base_url}/health", timeout=120).close()
-            log(f"first request (container start) took {time.monotonic() - started:.2f}s")
-            _print_banner(cloud, base_url, sources_file)
-            seen: set[str] = set()
-            while api.poll() is None and cloud.running():
-                for key in cloud.archive_keys():
-                    if key not in seen:
-                        seen.add(key)
-                        assert cloud.resources is not None
-                        print(f"archived: s3://{cloud.resources.bucket}/{key}", flush=True)
-                time.sleep(1)
-            which = "the moto server" if api.poll() is None else "sam local start-api"
-            log(f"{which} exited; stopping")
-            return 1
-        except KeyboardInterrupt:
-            return 0
-        finally:
-            also = " and the dockerd it started" if cloud.started_docker else ""
-            log(f"stopping sam local start-api, the moto server{also}")
-            stop_api(api)
+    with ThreadPoolExecutor(1) as pool:  # `sam build` meanwhile, as run_invoke
+        early = pool.submit(ensure_build)
+        with LocalCloud(sources_file=sources_file) as cloud:
+            finish_build(early)
+            api = start_api(port, cloud.env_vars)
+            try:
+                base_url = f"http://127.0.0.1:{port}"
+                started = time.monotonic()
+                # The first request starts the function's container (warm_containers = LAZY).
+                urllib.request.urlopen(f"{base_url}/health", timeout=120).close()
+                log(f"first request (container start) took {time.monotonic() - started:.2f}s")
+                _print_banner(cloud, base_url, sources_file)
+                seen: set[str] = set()
+                while api.poll() is None and cloud.running():
+                    for key in cloud.archive_keys():
+                        if key not in seen:
+                            seen.add(key)
+                            assert cloud.resources is not None
+                            print(f"archived: s3://{cloud.resources.bucket}/{key}", flush=True)
+                    time.sleep(1)
+                which = "the moto server" if api.poll() is None else "sam local start-api"
+                log(f"{which} exited; stopping")
+                return 1
+            except KeyboardInterrupt:
+                return 0
+            finally:
+                also = " and the dockerd it started" if cloud.started_docker else ""
+                log(f"stopping sam local start-api, the moto server{also}")
+                stop_api(api)
 
 
 def _print_banner(cloud: LocalCloud, base_url: str, sources_file: Path) -> None:

@@ -14,6 +14,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -82,21 +83,27 @@ def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocal]:
     if not sam_binary.exists():
         pytest.skip(f"aws-sam-cli is not installed at {sam_binary} (make test installs it)")
     workdir = tmp_path_factory.mktemp("sam-local")
+    build_dir = workdir / "build"
     cloud = sam_local.LocalCloud(
         env_vars=workdir / "env.json", log_file=workdir / "moto.log", aws_port=None
     )
-    try:
-        cloud.start()
-    except sam_local.DockerUnavailable as error:
-        print(f"\nsam local tests skipped: {error}")
-        pytest.skip(f"no Docker engine could be started: {error}")
-    try:
-        build_dir = workdir / "build"
-        seconds = sam_local.sam_build(build_dir, quiet=True)
-        print(f"\nsam build: {seconds:.1f}s")
-        yield SamLocal(cloud, build_dir, workdir / "events")
-    finally:
-        cloud.stop()
+    # `sam build` while the engine, the image and moto start (as `make sam-invoke` does).
+    with ThreadPoolExecutor(1) as pool:
+        early = pool.submit(sam_local.sam_build, build_dir, quiet=True)
+        try:
+            cloud.start()
+        except sam_local.DockerUnavailable as error:
+            print(f"\nsam local tests skipped: {error}")
+            pytest.skip(f"no Docker engine could be started: {error}")
+        try:
+            try:
+                seconds = early.result()
+            except RuntimeError:  # no CPython 3.13 here: the .pyc needed the image, there now
+                seconds = sam_local.sam_build(build_dir, quiet=True)
+            print(f"\nsam build: {seconds:.1f}s")
+            yield SamLocal(cloud, build_dir, workdir / "events")
+        finally:
+            cloud.stop()
 
 
 @pytest.mark.parametrize("source", ["github", "stripe", "slack", "standard"])
