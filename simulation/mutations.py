@@ -284,6 +284,18 @@ def batch_resend_is_collision() -> Iterator[None]:
 
 
 @contextmanager
+def release_not_retried() -> Iterator[None]:
+    """Worker.handle before the fix: the lease given back once after a failed processor; an AWS
+    error there replaced the processor's and left the lease held by this very worker."""
+
+    def release(self: Worker, key: str, token: str, reason: str, log: Any) -> None:
+        self.dedup.release_processing(key, token, reason)
+
+    with _patched(Worker, "release", release):
+        yield
+
+
+@contextmanager
 def shared_batch_processor() -> Iterator[None]:
     """handler/process/worker.py before the fix: one BatchProcessor per process, shared by
     every batch handled at once."""
@@ -335,6 +347,11 @@ MUTATIONS: dict[str, Mutation] = {
             "batch-resend-is-collision",
             "found: ARCHIVE_MODE=batch taking its own resent PUT (412) for a collision",
             batch_resend_is_collision,
+        ),
+        Mutation(
+            "release-not-retried",
+            "found: a failed processor's lease given back once, an AWS error keeping it held",
+            release_not_retried,
         ),
         Mutation(
             "shared-batch-processor",
