@@ -334,11 +334,6 @@ MUTATIONS: dict[str, Mutation] = {
             retry_recorded_before_wake_up,
         ),
         Mutation(
-            "defer-before-wake-up",
-            "found: a forward's deferral recorded before its wake-up was sent",
-            defer_before_wake_up,
-        ),
-        Mutation(
             "hold-not-given-back",
             "found: a hold whose answers were lost keeping the lease from its own worker",
             hold_not_given_back,
