@@ -207,6 +207,15 @@ def retry_recorded_before_wake_up() -> Iterator[None]:
 
 
 @contextmanager
+def hold_not_given_back() -> Iterator[None]:
+    """DedupTable.hold_for_processing before the fix: a hold that raised after one of
+    botocore's attempts took the lease left it held; the next copy of the delivery in the same
+    batch was answered busy behind its own worker's lease."""
+    with _patched(DedupTable, "_give_back", lambda self, key, token: None):
+        yield
+
+
+@contextmanager
 def batch_resend_is_collision() -> Iterator[None]:
     """BatchArchive.write before the fix: its own PUT resent by botocore after a lost answer
     met the object it had written (412), and the whole batch raised out of handle_batch."""
