@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from handler.retries import DEFAULT_BACKOFF
+
 from .runtime import Actor
 
 PROCESSED, PROCESSING, ENQUEUED, CLAIMED = "processed", "processing", "enqueued", "claimed"
@@ -130,6 +132,9 @@ class Ledger:
         if item.get("status", {}).get("S") != PROCESSING:
             return
         holder = self.tokens.get(item.get("owner", {}).get("S", ""))
+        refused = actor.data.get("release_failed", {}).get(item.get("pk", {}).get("S"), 0)
+        if holder is actor and refused >= DEFAULT_BACKOFF.attempts:
+            return  # it tried hard to give the lease back and AWS refused every attempt
         if holder is actor:
             self.fail(
                 "busy behind its own lease",

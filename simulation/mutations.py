@@ -8,7 +8,6 @@ prints how many seeds it took and how long the shrunk trace is.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -208,53 +207,6 @@ def retry_recorded_before_wake_up() -> Iterator[None]:
 
 
 @contextmanager
-def defer_before_wake_up() -> Iterator[None]:
-    """Forwarder.run before the fix: a held attempt deferred ("pending", the attempt given
-    back), then its wake-up sent; a worker dying in between, after it had taken over a crashed
-    attempt's record, left the record with no wake-up for its attempt count. Put back by holding
-    the wake-up run() sends until the defer that now follows it is done."""
-    from handler.process.destinations import forwarder, state
-
-    schedule, defer, run = (
-        forwarder.Forwarder.schedule,
-        state.ForwardTable.defer,
-        forwarder.Forwarder.run,
-    )
-    held: list[tuple[Any, tuple[Any, ...]]] = []
-
-    def held_schedule(self: Any, *args: Any) -> None:
-        if sys._getframe(1).f_code is run.__code__:
-            held.append((self, args))
-            return
-        schedule(self, *args)
-
-    def flush() -> None:
-        while held:
-            owner, args = held.pop(0)
-            schedule(owner, *args)
-
-    def defer_then_wake(self: Any, *args: Any) -> bool:
-        done = bool(defer(self, *args))
-        flush()
-        return done
-
-    def run_then_flush(self: Any, *args: Any, **kwargs: Any) -> None:
-        try:
-            run(self, *args, **kwargs)
-        except BaseException:
-            held.clear()  # what the defer did not reach was never sent
-            raise
-        flush()
-
-    with (
-        _patched(forwarder.Forwarder, "schedule", held_schedule),
-        _patched(state.ForwardTable, "defer", defer_then_wake),
-        _patched(forwarder.Forwarder, "run", run_then_flush),
-    ):
-        yield
-
-
-@contextmanager
 def hold_not_given_back() -> Iterator[None]:
     """DedupTable.hold_for_processing before the fix: a hold that raised after one of
     botocore's attempts took the lease left it held; the next copy of the delivery in the same
@@ -280,6 +232,18 @@ def batch_resend_is_collision() -> Iterator[None]:
         return [batch_reference(key, offset, length) for offset, length in spans]
 
     with _patched(batches.BatchArchive, "write", write):
+        yield
+
+
+@contextmanager
+def release_not_retried() -> Iterator[None]:
+    """Worker.handle before the fix: the lease given back once after a failed processor; an AWS
+    error there replaced the processor's and left the lease held by this very worker."""
+
+    def release(self: Worker, key: str, token: str, reason: str, log: Any) -> None:
+        self.dedup.release_processing(key, token, reason)
+
+    with _patched(Worker, "release", release):
         yield
 
 
@@ -322,11 +286,6 @@ MUTATIONS: dict[str, Mutation] = {
             retry_recorded_before_wake_up,
         ),
         Mutation(
-            "defer-before-wake-up",
-            "found: a forward's deferral recorded before its wake-up was sent",
-            defer_before_wake_up,
-        ),
-        Mutation(
             "hold-not-given-back",
             "found: a hold whose answers were lost keeping the lease from its own worker",
             hold_not_given_back,
@@ -335,6 +294,11 @@ MUTATIONS: dict[str, Mutation] = {
             "batch-resend-is-collision",
             "found: ARCHIVE_MODE=batch taking its own resent PUT (412) for a collision",
             batch_resend_is_collision,
+        ),
+        Mutation(
+            "release-not-retried",
+            "found: a failed processor's lease given back once, an AWS error keeping it held",
+            release_not_retried,
         ),
         Mutation(
             "shared-batch-processor",

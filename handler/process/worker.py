@@ -148,7 +148,7 @@ class Worker:
         try:
             outcome = find_processor(envelope.source, envelope.event_type)(event) or {}
         except Exception as error:
-            self.dedup.release_processing(key, token, f"{type(error).__name__}: {error}")
+            self.release(key, token, f"{type(error).__name__}: {error}", log)
             raise
         # The effect has happened: if recording it fails, a redelivery would run it again. The
         # write is conditional on our own token, so retrying it is safe.
@@ -172,6 +172,25 @@ class Worker:
         if not recorded:
             logger.warning("processing lease was lost before the outcome was recorded", extra=log)
         return outcome
+
+    def release(self, key: str, token: str, reason: str, log: dict[str, str]) -> None:
+        """Give the lease back after the processor failed, retried like the outcome's write
+        (conditional on our token, so safe to repeat). Failing, it must not replace the
+        processor's error (the record's reason) and the lease runs out on its own; unretried,
+        the next copy of the delivery in the same batch found it busy behind this worker's own
+        lease (found by the simulator)."""
+        try:
+            retry(
+                lambda: self.dedup.release_processing(key, token, reason),
+                backoff=self.backoff,
+                retry_on=AWS_ERRORS,
+                sleep=self.sleep,
+            )
+        except AWS_ERRORS as error:
+            logger.warning(
+                "processing lease not given back; it runs out on its own",
+                extra={**log, "aws_error": error_code(error)},
+            )
 
     def load_and_archive(self, envelope: Envelope, arrival: Arrival = UNKNOWN_ARRIVAL) -> bytes:
         body = self.load_body(envelope)

@@ -117,6 +117,11 @@ class Network:
                 rt.wait(tape.uniform(0.0, min(20.0, 2.0 ** (attempt - 1))), boundary=None)
         assert error is not None
         actor.data["raised"] = actor.data.get("raised", 0) + 1
+        if request.get("ConditionExpression") == "#owner = :token":
+            # An owner-conditional write (giving a lease back, recording an outcome) that AWS
+            # refused every attempt of: this actor may now hold a lease it cannot release.
+            failed = actor.data.setdefault("release_failed", {})
+            failed[_subject(request)] = failed.get(_subject(request), 0) + 1
         self.trace(actor.name, operation, f"raised after {profile.max_attempts} attempts")
         raise error
 

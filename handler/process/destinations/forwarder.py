@@ -126,10 +126,13 @@ class Forwarder(Guards, Outcomes):
                 held = "rate_limited", self.clock() + 1 + self.rand.random()
         if held is not None or body is None:
             reason, at = held or ("", now)
-            # The wake-up first, as for a retry (outcomes.py): a record deferred with no wake-up
-            # for its attempt count is never tried again (found by the simulator).
-            self.schedule(envelope, destination, started.attempts - 1, at)
+            # Open (found by the simulator, README "Deterministic simulation"): a worker dying
+            # between these two calls, after taking over a crashed attempt's record, leaves it
+            # pending with no wake-up for its count; sending the wake-up first instead lets it
+            # be taken while the record still says "sending", and the busy path reschedules
+            # with a count the defer then makes stale (seed 1005832).
             self.table.defer(key, token, at, reason)
+            self.schedule(envelope, destination, started.attempts - 1, at)
             metrics.emit(
                 {"ForwardDeferred": 1}, source=envelope.source, destination=destination.name
             )
