@@ -67,8 +67,23 @@ class SamLocal:
         assert result.returncode == 0 and result.response is not None, result.stderr[-3000:]
         return result.response
 
+    def status(self, source: str, delivery_id: str) -> str | None:
+        """The delivery's dedup record's status: "claimed" once the receiver made it durable (its
+        message sent; nothing is written after that until a worker holds it)."""
+        assert self.cloud.resources is not None
+        item = (
+            self.cloud.client("dynamodb")
+            .get_item(
+                TableName=self.cloud.resources.table,
+                Key={"pk": {"S": f"{source}#{delivery_id}"}},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        return None if item is None else str(item["status"]["S"])
+
     def wait_for_keys(self, suffix: str, timeout: float = 5.0) -> list[str]:
-        """The archive is written after the response: poll S3 briefly."""
+        """The worker archives a delivery as it handles its message: poll S3 briefly."""
         deadline = time.monotonic() + timeout
         while True:
             keys = [k for k in self.cloud.archive_keys() if k.endswith(suffix)]
@@ -107,13 +122,16 @@ def sam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamLocal]:
 
 
 @pytest.mark.parametrize("source", ["github", "stripe", "slack", "standard"])
-def test_invoke_valid_delivery_is_accepted_and_archived(sam: SamLocal, source: str) -> None:
+def test_invoke_valid_delivery_is_accepted_and_queued(sam: SamLocal, source: str) -> None:
+    """The 202 follows the claim and the message; the worker, not the receiver, archives it."""
+    queued = sam.cloud.queued()
     response = sam.invoke(f"{source}-valid")
     assert response["statusCode"] == 202, response
     body = json.loads(response["body"])
     assert body["status"] == "accepted"
-    assert sam.wait_for_keys(f"/{body['id']}.body"), f"no archive for {body['id']}"
-    assert sam.wait_for_keys(f"/{body['id']}.json")
+    assert sam.status(source, body["id"]) == "claimed"
+    assert sam.cloud.queued() == queued + 1
+    assert not sam.wait_for_keys(f"/{body['id']}.delivery", timeout=0)
 
 
 @pytest.mark.parametrize("source", ["github", "stripe", "slack", "standard"])
@@ -154,15 +172,16 @@ def test_invoke_whatsapp_subscribe_get_answers_the_challenge_and_queues_nothing(
     assert sam.cloud.queued() == queued
 
 
-def test_invoke_sender_shaped_acks_and_the_delivery_is_archived(sam: SamLocal) -> None:
-    """In the Lambda package too: Slack's empty 200 and Discord's deferred response."""
+def test_invoke_sender_shaped_acks_and_the_delivery_is_queued(sam: SamLocal) -> None:
+    """In the Lambda package too: Slack's empty 200 and Discord's deferred response, each
+    after the delivery was made durable."""
     slack = sam.invoke("slack-slash-command")
     assert slack["statusCode"] == 200 and not slack.get("body"), slack
     discord = sam.invoke("discord-interaction")
     assert discord["statusCode"] == 200 and json.loads(discord["body"]) == {"type": 5}
-    for response in (slack, discord):
+    for source, response in (("slack", slack), ("discord", discord)):
         delivery_id = response["headers"]["x-delivery-id"]
-        assert sam.wait_for_keys(f"/{delivery_id}.body"), f"no archive for {delivery_id}"
+        assert sam.status(source, delivery_id) == "claimed", delivery_id
 
 
 def test_invoke_worker_reports_exactly_the_poison_record(sam: SamLocal) -> None:
@@ -170,13 +189,13 @@ def test_invoke_worker_reports_exactly_the_poison_record(sam: SamLocal) -> None:
     poison = [r["messageId"] for r in event["Records"] if '"poison"' in r["body"]]
     response = sam.invoke("sqs-batch-poison")
     assert response == {"batchItemFailures": [{"itemIdentifier": poison[0]}]}
-    # The good records were processed: the worker re-created their archive.
+    # The good records were processed: the worker archived each, once, in its one object.
     for record in event["Records"]:
         if record["messageId"] not in poison:
-            assert sam.wait_for_keys(f"/{json.loads(record['body'])['id']}.json")
+            assert sam.wait_for_keys(f"/{json.loads(record['body'])['id']}.delivery")
 
 
-def test_start_api_signed_post_is_accepted_archived_and_deduplicated(sam: SamLocal) -> None:
+def test_start_api_signed_post_is_accepted_queued_and_deduplicated(sam: SamLocal) -> None:
     port = free_port()
     log = sam.events_dir.parent / "start-api.log"
     with log.open("ab") as output:
@@ -195,8 +214,7 @@ def test_start_api_signed_post_is_accepted_archived_and_deduplicated(sam: SamLoc
             first = http.post(url, content=body, headers=headers)
             print(f"signed POST: {time.monotonic() - started:.3f}s")
             assert first.status_code == 202, first.text
-            delivery = first.json()["id"]
-            assert sam.wait_for_keys(f"/{delivery}.body")
+            assert sam.status("github", first.json()["id"]) == "claimed"
             second = http.post(url, content=body, headers=headers)
             assert second.status_code == 200, second.text
             assert second.json()["status"] == "duplicate"
