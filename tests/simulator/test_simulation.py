@@ -40,6 +40,20 @@ def test_a_recorded_tape_replays_the_seed() -> None:
     assert replayed.trace_hash == seeded.trace_hash
 
 
+# A deferred forward's wake-up: a worker that took over a crashed attempt, deferred it (circuit
+# open, rate limit) and died before sending the wake-up left the record pending for good; and
+# a wake-up sent first but taken while the record still said "sending" came back with a count
+# the deferral made stale. Found by `make simulate` at these seeds (436 from seed 0, 2003021 in
+# the long run); both broke "destination at least once" before the fix in forwarder.py.
+DEFERRAL_SEEDS = (436, 2_003_021)
+
+
+@pytest.mark.parametrize("seed", DEFERRAL_SEEDS)
+def test_a_deferred_forward_keeps_a_wake_up_through_a_crash(seed: int) -> None:
+    outcome = run(seed, keep_trace=False)
+    assert outcome.violation is None, f"seed {seed}: {outcome.violation}"
+
+
 # The product bugs the simulator found: for each, the first seed that shows it with the bug put
 # back (the mutation of the same name) and that seed's shrunk schedule, recorded by
 # `python -m simulation.regressions NAME` into tests/simulator/regressions/. Both break their

@@ -107,7 +107,10 @@ class Forwarder(Guards, Outcomes):
             # A wake-up must exist for a pending record (the one that scheduled it may be lost
             # with a failed message), and a watchdog for a live lease whose worker may die.
             # A duplicate is harmless: only the wake-up for the current attempt count starts.
-            self.schedule(envelope, destination, started.attempts, started.next_attempt_at + 1)
+            # A wake-up that finds the attempt running keeps its own count: the holder may give
+            # its attempt back (a deferral) and count the wake-up's attempt again.
+            attempts = started.attempts if wake is None else wake.attempt
+            self.schedule(envelope, destination, attempts, started.next_attempt_at + 1)
             return
         token = started.token
         state = self.table.state(destination.source, destination.name)
@@ -126,13 +129,13 @@ class Forwarder(Guards, Outcomes):
                 held = "rate_limited", self.clock() + 1 + self.rand.random()
         if held is not None or body is None:
             reason, at = held or ("", now)
-            # Open (found by the simulator, README "Deterministic simulation"): a worker dying
-            # between these two calls, after taking over a crashed attempt's record, leaves it
-            # pending with no wake-up for its count; sending the wake-up first instead lets it
-            # be taken while the record still says "sending", and the busy path reschedules
-            # with a count the defer then makes stale (seed 1005832).
-            self.table.defer(key, token, at, reason)
+            # The wake-up first, as for a retry (outcomes.py): deferred first, a worker dying
+            # between the two calls after taking over a crashed attempt leaves the record
+            # pending with no wake-up for its count (simulator seed 436). Taken while the
+            # record still says "sending", the wake-up finds it busy and comes back with its
+            # own count, the one the deferral gives the record.
             self.schedule(envelope, destination, started.attempts - 1, at)
+            self.table.defer(key, token, at, reason)
             metrics.emit(
                 {"ForwardDeferred": 1}, source=envelope.source, destination=destination.name
             )
