@@ -342,8 +342,12 @@ class Worker:
         can take it, instead of using up its receives every visibility timeout."""
         if self.queue is None or lease_until is None:
             return
-        # The hold succeeds once `lease_until < now` in whole seconds: one second after it.
-        seconds = min(MAX_VISIBILITY_SECONDS, max(1, math.ceil(lease_until + 1 - self.clock())))
+        # The hold succeeds once `lease_until < now` in whole seconds: one second after it, on
+        # the clock of the worker that wrote the lease. One more second for the skew between
+        # two workers' clocks: back a moment early, the message would be busy again and use up
+        # another receive (simulator seed 3015613: dead-lettered after two busy receives).
+        wait = lease_until + 1 + CLOCK_SKEW_SECONDS - self.clock()
+        seconds = min(MAX_VISIBILITY_SECONDS, max(1, math.ceil(wait)))
         try:
             self.queue.sqs.change_message_visibility(
                 QueueUrl=self.queue.url,
@@ -359,6 +363,8 @@ class Worker:
 
 # SQS's ceiling for a message's visibility timeout (12 hours).
 MAX_VISIBILITY_SECONDS = 43_200
+# How far two workers' clocks may disagree when one waits out the other's lease.
+CLOCK_SKEW_SECONDS = 1
 
 
 def describe(error: BaseException) -> str:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from handler.aws import AwsClients
 from handler.process.processors import Event
-from handler.process.worker import Worker, check_queue_timing, handle_batch
+from handler.process.worker import CLOCK_SKEW_SECONDS, Worker, check_queue_timing, handle_batch
 from handler.settings import Settings
 from handler.store.dedup import dedup_key
 from handler.store.leases import LeaseRuleError
@@ -153,13 +153,14 @@ def test_a_busy_delivery_is_sent_back_for_the_rest_of_the_lease(
     result = handle_batch(deferring, sqs_event([message], ARN))
 
     assert result["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}]
-    # Back one second after the lease ends (whole-second stamps), not after every visibility
-    # timeout until maxReceiveCount sends it to the DLQ.
+    # Back one second after the lease ends (whole-second stamps) and one for the skew between
+    # the two workers' clocks, not after every visibility timeout until maxReceiveCount sends
+    # it to the DLQ.
     assert calls == [
         {
             "QueueUrl": resources.queue_url,
             "ReceiptHandle": message["ReceiptHandle"],
-            "VisibilityTimeout": lease_until + 1 - int(now),
+            "VisibilityTimeout": lease_until + 1 + CLOCK_SKEW_SECONDS - int(now),
         }
     ]
     assert receive_all(clients, resources) == []  # hidden until then

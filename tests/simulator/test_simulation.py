@@ -48,8 +48,14 @@ def test_a_recorded_tape_replays_the_seed() -> None:
 DEFERRAL_SEEDS = (436, 2_003_021)
 
 
-@pytest.mark.parametrize("seed", DEFERRAL_SEEDS)
-def test_a_deferred_forward_keeps_a_wake_up_through_a_crash(seed: int) -> None:
+# A busy message sent back for the rest of a crashed holder's lease, computed on another
+# worker's clock: back a moment early it was busy again, and the receive it used up sent the
+# delivery to the DLQ (seed 3015613, the long run). The wait now allows for the skew.
+SKEW_SEEDS = (3_015_613,)
+
+
+@pytest.mark.parametrize("seed", DEFERRAL_SEEDS + SKEW_SEEDS)
+def test_seeds_of_fixed_findings_hold(seed: int) -> None:
     outcome = run(seed, keep_trace=False)
     assert outcome.violation is None, f"seed {seed}: {outcome.violation}"
 
