@@ -52,6 +52,7 @@ from bench.cost_prices import (
     usage_from_counts,
 )
 from bench.cost_traffic import Delivery, signed_push
+from bench.e2e import processed_count
 from infra import DEMO_SOURCES
 from infra.counting_moto import UNCOUNTED_AGENT
 from infra.processes import EMULATOR_CREDENTIALS, free_port, start, stop, wait_for_http
@@ -231,19 +232,6 @@ def deleted_messages(counts: Counts) -> int:
     )
 
 
-def processed(dynamodb: Any, table: str) -> int:
-    total = 0
-    for page in dynamodb.get_paginator("scan").paginate(
-        TableName=table,
-        Select="COUNT",
-        FilterExpression="#status = :processed",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":processed": {"S": "processed"}},
-    ):
-        total += int(page["Count"])
-    return total
-
-
 def queue_empty(sqs: Any, queue_url: str) -> bool:
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
@@ -261,7 +249,7 @@ def wait_done(
         if (
             deleted_messages(counter(endpoint)) >= count
             and queue_empty(sqs, queue_url)
-            and (subject.kind == "floor" or processed(dynamodb, table) >= before + count)
+            and (subject.kind == "floor" or processed_count(dynamodb, table) >= before + count)
         ):
             return
         time.sleep(0.25)
@@ -357,7 +345,9 @@ def count_pattern(
         deliveries = [signed_push() for _ in range(count)]
         url = f"http://127.0.0.1:{env['PORT']}/webhooks/github"
         table = env["IDEMPOTENCY_TABLE"]
-        before = processed(uncounted("dynamodb", endpoint), table) if subject.kind == "ours" else 0
+        before = (
+            processed_count(uncounted("dynamodb", endpoint), table) if subject.kind == "ours" else 0
+        )
         counter(endpoint, reset=True)
         log_start = log.stat().st_size
         started = time.perf_counter()
